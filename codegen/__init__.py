@@ -1,0 +1,1 @@
+"""Backends: emitters from an optimised ir.Function to runnable code, and their runtimes."""

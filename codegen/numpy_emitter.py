@@ -1,0 +1,196 @@
+"""The numpy backend: one readable Python function per optimised ir.Function.
+
+Each equation becomes one numpy call. An elementwise ufunc writes into a dead input's
+buffer (`out=`) when that buffer is a fresh temporary of the same shape and dtype that no
+live view shares: never into the caller's arrays or embedded constants.
+"""
+
+import linecache
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+from sympy.printing.pycode import pycode
+
+from ir import Function, as_text
+from ir.core import Eqn, Value
+from ir.ops import OPS, Literal
+
+
+@dataclass
+class NumpyKernel:
+    """Generated source and the function compiled from it: `fn(*arrays) -> tuple`."""
+
+    source: str
+    fn: object
+    name: str
+
+
+def _origin_and_last_use(fn: Function) -> tuple:
+    """origin: id -> the value owning its memory (None for params/constants, so never
+    written); last: id -> index of the last equation that reads it."""
+    origin: dict = {id(p): None for p in fn.params}
+    last: dict = {}
+    for index, eqn in enumerate(fn.eqns):
+        for x in eqn.inputs:
+            last[id(x)] = index
+        for out in eqn.outputs:
+            if "view" in eqn.op.tags:
+                origin[id(out)] = origin[id(eqn.inputs[0])]
+            elif eqn.op in (OPS["constant"], OPS["dim"]):
+                origin[id(out)] = None
+            else:
+                origin[id(out)] = id(out)
+    for value in fn.results:
+        last[id(value)] = len(fn.eqns)
+    return origin, last
+
+
+class _Emitter:
+    """Walks the equations once, naming values and choosing buffers."""
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.names: dict = {}
+        self.namespace: dict = {"np": np, "math": math}
+        self.constants: list = []
+        self.origin, self.last = _origin_and_last_use(fn)
+        self.counter = 0
+
+    def name(self, value: Value) -> str:
+        return self.names[id(value)]
+
+    def fresh(self, value: Value, prefix: str = "v") -> str:
+        name = f"{prefix}{self.counter}"
+        self.counter += 1
+        self.names[id(value)] = name
+        return name
+
+    def render(self, param) -> str:
+        if isinstance(param, tuple):
+            inner = ", ".join(self.render(p) for p in param)
+            return f"({inner}{',' if len(param) == 1 else ''})"
+        if isinstance(param, sympy.Basic):
+            return pycode(param)
+        return repr(param)
+
+    def constant(self, eqn: Eqn) -> None:
+        name = self.fresh(eqn.out, "c")
+        value, dtype = eqn.params["value"], eqn.out.type.dtype
+        if isinstance(value, Literal):
+            self.namespace[name] = np.asarray(value.array, dtype=dtype)
+            self.constants.append(f"{name} = <constant {eqn.out.type} {value!r}>  (bound at compile)")
+        else:
+            self.constants.append(f"{name} = np.{dtype}({value!r})")
+
+    def reusable(self, eqn: Eqn, index: int) -> Value | None:
+        """A dead input whose buffer the output can be written into."""
+        out = eqn.out
+        if not out.type.shape or not isinstance(eqn.op.impl, np.ufunc):
+            return None
+        for x in eqn.inputs:
+            owner = self.origin[id(x)]
+            if owner != id(x) or x.type != out.type or self.last.get(id(x)) != index:
+                continue
+            sharing = [v for v, o in self.origin.items() if o == owner and self.last.get(v, -1) > index]
+            if not sharing:
+                return x
+        return None
+
+    def call(self, eqn: Eqn) -> str:
+        impl = eqn.op.impl
+        if getattr(np, getattr(impl, "__name__", ""), None) is impl:
+            callee = f"np.{impl.__name__}"
+        else:
+            callee = impl.__name__
+            self.namespace[callee] = impl
+        args = [self.name(x) for x in eqn.inputs]
+        args += [f"{k}={self.render(v)}" for k, v in eqn.params.items()]
+        return f"{callee}({', '.join(args)}"
+
+    def statement(self, eqn: Eqn, index: int) -> str:
+        if eqn.op is OPS["constant"]:
+            self.constant(eqn)
+            return ""
+        target = self.reusable(eqn, index)
+        call = self.call(eqn)
+        if target is not None:
+            buffer = self.name(target)
+            self.names[id(eqn.out)] = buffer
+            self.origin[id(eqn.out)] = id(eqn.out)
+            self.origin = {v: (id(eqn.out) if o == id(target) else o) for v, o in self.origin.items()}
+            return f"{call}, out={buffer})"
+        outs = ", ".join(self.fresh(v) for v in eqn.outputs)
+        return f"{outs} = {call})"
+
+    def result(self, value: Value) -> str:
+        name = self.name(value)
+        if self.origin.get(id(value)) is None and value not in self.fn.params:
+            return f"np.array({name})"  # a constant or a view of one: hand out a fresh copy
+        return f"np.asarray({name})" if not value.type.shape else name
+
+
+def _source_comment(source: str | None) -> str:
+    if not source:
+        return ""
+    where = source.split(": ", 1)[0]
+    filename, _, line = where.rpartition(":")
+    return f"  # {os.path.basename(filename)}:{line}"
+
+
+def _used_symbols(fn: Function) -> set:
+    used: set = set()
+    for eqn in fn.eqns:
+        for param in eqn.params.values():
+            for item in param if isinstance(param, tuple) else (param,):
+                if isinstance(item, sympy.Basic):
+                    used |= item.free_symbols
+    return used
+
+
+def _symbol_lines(fn: Function, names: dict) -> list:
+    """`s0 = a0.shape[0]` for each symbol the body uses."""
+    lines, seen = [], set()
+    used = _used_symbols(fn)
+    for value in fn.params:
+        for axis, dim in enumerate(value.type.shape):
+            if isinstance(dim, sympy.Symbol) and dim in used and dim not in seen:
+                seen.add(dim)
+                lines.append(f"{dim} = {names[id(value)]}.shape[{axis}]")
+    return lines
+
+
+def emit(fn: Function) -> NumpyKernel:
+    """Generate and compile the numpy function for `fn`."""
+    emitter = _Emitter(fn)
+    params = [emitter.fresh(p, "a") for p in fn.params]
+    body = _symbol_lines(fn, emitter.names)
+    for index, eqn in enumerate(fn.eqns):
+        line = emitter.statement(eqn, index)
+        if line:
+            body.append(line + _source_comment(eqn.source))
+    results = ", ".join(emitter.result(v) for v in fn.results)
+    body.append(f"return ({results}{',' if len(fn.results) == 1 else ''})")
+    header = ["# jitlib numpy backend. Generated from this IR:"]
+    header += [f"#   {line}" for line in as_text(fn).splitlines()]
+    header += [f"# traced at {s}" for s in _sources(fn)]
+    constants = [c for c in emitter.constants if "<constant" not in c]
+    bound = [f"# {c}" for c in emitter.constants if "<constant" in c]
+    name = f"{fn.name}_numpy"
+    lines = header + bound + constants + [f"def {name}({', '.join(params)}):"]
+    lines += [f"    {line}" for line in body]
+    source = "\n".join(lines) + "\n"
+    filename = f"<jitlib:{name}:{abs(hash(source)):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), emitter.namespace)
+    return NumpyKernel(source=source, fn=emitter.namespace[name], name=name)
+
+
+def _sources(fn: Function) -> list:
+    seen: dict = {}
+    for eqn in fn.eqns:
+        if eqn.source:
+            seen.setdefault(eqn.source, None)
+    return list(seen)

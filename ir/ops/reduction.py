@@ -1,0 +1,55 @@
+"""Reductions over a tuple of axes (no keepdims: jitlib.numpy reshapes for that)."""
+
+import numpy as np
+
+from ir import dtypes, shapes
+from ir.core import Type
+from ir.errors import ShapeError
+from ir.ops.table import Op
+
+REDUCTION = frozenset({"reduction"})
+
+
+def _reduce_shape(numpy_fn):
+    def rule(x: Type, *, axis: tuple) -> Type:
+        if tuple(axis) != shapes.normalize_axes(axis, x.ndim):
+            raise ShapeError(f"{numpy_fn.__name__}: axis {axis} must be sorted and in range")
+        try:
+            dtype = dtypes.result_dtype(numpy_fn, (x.dtype,), (("axis", 0),))
+        except TypeError as error:
+            raise ShapeError(f"{numpy_fn.__name__} does not support {x.dtype}") from error
+        kept = tuple(d for i, d in enumerate(x.shape) if i not in axis)
+        return Type(dtype, kept)
+
+    return rule
+
+
+def reduce_op(name: str, numpy_fn, tags=()) -> Op:
+    return Op(
+        name=name,
+        shape=_reduce_shape(numpy_fn),
+        impl=numpy_fn,
+        tags=REDUCTION | frozenset(tags),
+    )
+
+
+def _arg_shape(x: Type, *, axis: int) -> Type:
+    if not 0 <= axis < x.ndim:
+        raise ShapeError(f"axis {axis} is out of bounds for an array of rank {x.ndim}")
+    return Type("int64", x.shape[:axis] + x.shape[axis + 1 :])
+
+
+def arg_op(name: str, numpy_fn) -> Op:
+    return Op(name=name, shape=_arg_shape, impl=numpy_fn, tags=REDUCTION)
+
+
+OPS = [
+    reduce_op("sum", np.sum, tags={"linear"}),
+    reduce_op("prod", np.prod),
+    reduce_op("max", np.max),
+    reduce_op("min", np.min),
+    reduce_op("all", np.all),
+    reduce_op("any", np.any),
+    arg_op("argmax", np.argmax),
+    arg_op("argmin", np.argmin),
+]

@@ -1,0 +1,29 @@
+"""The op record: everything about one primitive, declared once."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive.
+
+    `shape(*types, **params)` types the outputs and raises ShapeError on bad input;
+    `impl(*arrays, **params)` is the numpy reference used by the interpreter and the numpy
+    emitter; `numpy` lists the numpy callables the tracer maps straight onto this op.
+    `triton`, `vjp`, `jvp` and `batch` are filled by later work; None means "no rule yet"
+    and whoever needs one raises an error that names the op.
+    """
+
+    name: str
+    shape: Callable
+    impl: Callable
+    numpy: tuple = ()
+    triton: str | None = None
+    vjp: Callable | None = None
+    jvp: Callable | None = None
+    batch: Callable | str | None = None
+    tags: frozenset = field(default_factory=frozenset)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"

@@ -1,0 +1,160 @@
+"""Shape arithmetic over ints and sympy expressions: broadcasting, reductions, reshape.
+
+Dims are ints or sympy expressions of shape symbols. When two dims cannot be compared
+symbolically, the question goes to the active oracle: while tracing, jitlib installs one
+that answers from the current sizes and records a guard; otherwise it is an error.
+"""
+
+import contextlib
+import contextvars
+import math
+from collections.abc import Callable, Sequence
+
+import sympy
+
+from ir.errors import ShapeError
+
+Dim = int | sympy.Expr
+Shape = tuple
+
+# Answers a sympy condition that symbolic reasoning alone cannot settle.
+_oracle: contextvars.ContextVar[Callable | None] = contextvars.ContextVar("oracle", default=None)
+
+
+def symbol(index: int) -> sympy.Symbol:
+    """The shape symbol `s<index>`: a positive integer, never 0 or 1 (those stay concrete)."""
+    return sympy.Symbol(f"s{index}", integer=True, positive=True)
+
+
+@contextlib.contextmanager
+def oracle(answer: Callable):
+    """Answer undecidable shape questions with `answer(condition) -> bool` in this block."""
+    token = _oracle.set(answer)
+    try:
+        yield
+    finally:
+        _oracle.reset(token)
+
+
+def assuming(facts: Sequence):
+    """An oracle that answers from known facts (the guards of a traced function)."""
+    facts = set(facts)
+
+    def answer(condition):
+        if condition in facts:
+            return True
+        if sympy.Not(condition) in facts:
+            return False
+        raise ShapeError(f"cannot decide {condition} from the guards {sorted(map(str, facts))}")
+
+    return oracle(answer)
+
+
+def canon(dim) -> Dim:
+    """A dim as an int when it is a number, else a simplified sympy expression."""
+    if isinstance(dim, int):
+        return dim
+    dim = sympy.sympify(dim)
+    return int(dim) if dim.is_Integer else dim
+
+
+def decide(condition) -> bool:
+    """True or False for a sympy condition on dims, asking the oracle when needed."""
+    condition = sympy.sympify(condition)
+    if condition in (sympy.true, sympy.false):
+        return bool(condition)
+    answer = _oracle.get()
+    if answer is None:
+        raise ShapeError(f"cannot decide {condition} for symbolic shapes")
+    return answer(condition)
+
+
+def dims_equal(a: Dim, b: Dim) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    difference = sympy.expand(a - b)
+    if difference == 0:
+        return True
+    if difference.is_number:
+        return False
+    return decide(sympy.Eq(a, b))
+
+
+def is_one(dim: Dim) -> bool:
+    if isinstance(dim, int):
+        return dim == 1
+    if dim.is_Symbol:
+        return False  # a symbol stands for a size of 2 or more
+    return dims_equal(dim, 1)
+
+
+def fmt(shape: Shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    """numpy broadcasting of several shapes; mismatches raise naming every shape."""
+    rank = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    out = []
+    for dims in zip(*padded):
+        result = 1
+        for dim in dims:
+            if is_one(dim):
+                continue
+            if is_one(result):
+                result = dim
+            elif not dims_equal(result, dim):
+                names = " and ".join(fmt(s) for s in shapes)
+                raise ShapeError(f"shapes {names} cannot be broadcast together")
+        out.append(result)
+    return tuple(out)
+
+
+def normalize_axis(axis: int, rank: int) -> int:
+    if not -rank <= axis < max(rank, 1):
+        raise ShapeError(f"axis {axis} is out of bounds for an array of rank {rank}")
+    return axis % rank if rank else 0
+
+
+def normalize_axes(axis, rank: int) -> tuple:
+    """None, an int or a tuple of ints, as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(rank))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = tuple(sorted(normalize_axis(a, rank) for a in axes))
+    if len(set(out)) != len(out):
+        raise ShapeError(f"repeated axis in {axis}")
+    return out
+
+
+def size(shape: Shape) -> Dim:
+    return canon(math.prod(shape, start=sympy.Integer(1)))
+
+
+def reshape(shape: Shape, new: Sequence) -> Shape:
+    """Resolve a reshape target (one entry may be -1) against `shape`; sizes must agree."""
+    new = [canon(d) for d in new]
+    holes = [i for i, d in enumerate(new) if isinstance(d, int) and d == -1]
+    if len(holes) > 1:
+        raise ShapeError(f"reshape {fmt(shape)} to {fmt(new)}: only one dimension can be -1")
+    total = size(shape)
+    if holes:
+        known = size([d for i, d in enumerate(new) if i != holes[0]])
+        if dims_equal(known, 0):
+            raise ShapeError(f"cannot reshape {fmt(shape)} to {fmt(new)}")
+        hole = canon(sympy.cancel(sympy.sympify(total) / known))
+        if not (isinstance(hole, int) or hole.is_integer):
+            raise ShapeError(f"cannot reshape {fmt(shape)} to {fmt(new)}")
+        new[holes[0]] = hole
+    if not dims_equal(size(new), total):
+        raise ShapeError(f"cannot reshape an array of shape {fmt(shape)} into shape {fmt(new)}")
+    return tuple(new)
+
+
+def free_symbols(shape: Shape) -> set:
+    out = set()
+    for dim in shape:
+        if not isinstance(dim, int):
+            out |= dim.free_symbols
+    return out

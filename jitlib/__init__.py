@@ -1,0 +1,36 @@
+"""jitlib: a tracing JIT from plain numpy code to fused kernels.
+
+>>> import numpy as np, jitlib as jl
+>>> double = jl.jit(lambda x: x * 2)
+>>> double(np.arange(3))
+array([0, 2, 4])
+"""
+
+from jitlib import numpy  # noqa: F401  (fills the numpy dispatch table)
+from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir
+from jitlib.errors import (
+    ArgumentError,
+    ConcretizationError,
+    JitError,
+    ShapeMismatchError,
+    UnsupportedError,
+)
+from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError",
+    "Compiled",
+    "ConcretizationError",
+    "JitError",
+    "JitFunction",
+    "Lowered",
+    "ShapeMismatchError",
+    "UnsupportedError",
+    "jit",
+    "make_ir",
+    "tree_flatten",
+    "tree_map",
+    "tree_unflatten",
+]

@@ -1,0 +1,243 @@
+"""The user API: jit, lower/compile, cache_info and make_ir."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable, Sequence
+
+import ir
+from ir import dtypes, shapes
+from ir.passes import optimize
+from jitlib import backends, pytree
+from jitlib.cache import Cache, Entry, compile_guards, signature
+from jitlib.errors import ArgumentError, UnsupportedError
+from jitlib.numpy._core import as_tracer
+from jitlib.trace import Trace
+from jitlib.tracer import Tracer
+
+_CHECK_IR = bool(os.environ.get("JITLIB_DEBUG"))
+
+
+class Lowered:
+    """A traced (and optimised) function for one signature: `.as_text()`, `.compile()`."""
+
+    def __init__(self, fn: ir.Function, backend: str):
+        self.ir = fn
+        self.backend = backend
+
+    def as_text(self) -> str:
+        return ir.as_text(self.ir)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def compile(self) -> Compiled:
+        return Compiled(backends.compile_function(self.ir, self.backend))
+
+
+class Compiled:
+    """Generated code for one signature: `.source` is the text, calling it runs it."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.source = kernel.source
+
+    def __call__(self, *arrays):
+        return self.kernel.fn(*arrays)
+
+
+def _leaf_type(leaf, dims: tuple) -> tuple:
+    """(ir.Type, weak) of an argument leaf."""
+    if type(leaf) in (bool, int, float):
+        return ir.Type(dtypes.python_scalar_dtype(leaf), ()), True
+    try:
+        return ir.Type(dtypes.canonical(leaf.dtype), dims), False
+    except ir.IRError as error:
+        raise UnsupportedError(f"argument of dtype {leaf.dtype}: {error}", location="") from None
+
+
+def _symbolic_dims(leaves: list, dynamic: bool) -> tuple:
+    """Per leaf, its IR dims; and symbol -> size for this trace."""
+    classes: dict = {}
+    all_dims = []
+    for leaf in leaves:
+        dims = []
+        for d in getattr(leaf, "shape", ()):
+            if d < 2 or not dynamic:
+                dims.append(d)
+            else:
+                if d not in classes:
+                    classes[d] = shapes.symbol(len(classes))
+                dims.append(classes[d])
+        all_dims.append(tuple(dims))
+    return all_dims, {sym: size for size, sym in classes.items()}
+
+
+class JitFunction:
+    """A function compiled per shape signature. Created by `jl.jit`."""
+
+    def __init__(self, fn, static_argnums, static_argnames, backend, dynamic):
+        self.fn = fn
+        self.static_argnums = tuple(static_argnums)
+        self.static_argnames = tuple(static_argnames)
+        self.backend = backend
+        self.dynamic = dynamic
+        self._cache = Cache()
+        functools.update_wrapper(self, fn)
+
+    # --- arguments ------------------------------------------------------------------
+    def _split(self, args: tuple, kwargs: dict) -> tuple:
+        """(dynamic pytree, static key): statics are replaced by None in the pytree."""
+        if not self.static_argnums and not self.static_argnames:
+            return (args, kwargs) if kwargs else args, ()
+        statics = []
+        dynamic_args = list(args)
+        for i in self.static_argnums:
+            if i < len(args):
+                statics.append((i, args[i]))
+                dynamic_args[i] = None
+        dynamic_kwargs = dict(kwargs)
+        for name in self.static_argnames:
+            if name in kwargs:
+                statics.append((name, dynamic_kwargs.pop(name)))
+        try:
+            hash(tuple(statics))
+        except TypeError:
+            raise ArgumentError(
+                f"static arguments of {self.__name__} must be hashable, got {statics!r}",
+                location="",
+            ) from None
+        return (tuple(dynamic_args), dynamic_kwargs), tuple(statics)
+
+    def _merge(self, dynamic, statics: tuple, args_given: tuple, kwargs_given: dict) -> tuple:
+        """Rebuild (args, kwargs) for calling the Python function while tracing."""
+        if not self.static_argnums and not self.static_argnames:
+            return (dynamic[0], dynamic[1]) if kwargs_given else (dynamic, {})
+        args, kwargs = list(dynamic[0]), dict(dynamic[1])
+        for where, value in statics:
+            if isinstance(where, int):
+                args[where] = value
+            else:
+                kwargs[where] = value
+        return tuple(args), kwargs
+
+    # --- tracing --------------------------------------------------------------------
+    def _trace(self, args: tuple, kwargs: dict) -> tuple:
+        """(raw ir.Function, output treedef, symbols) for these arguments."""
+        dynamic, statics = self._split(args, kwargs)
+        leaves, treedef = pytree.tree_flatten(dynamic)
+        signature(leaves, self.dynamic)  # raises a clear error for non-array leaves
+        all_dims, sizes = _symbolic_dims(leaves, self.dynamic)
+        trace = Trace(getattr(self.fn, "__name__", "f").replace("<lambda>", "lambda"), sizes)
+        tracers = [trace.param(*_leaf_type(leaf, dims)) for leaf, dims in zip(leaves, all_dims)]
+        call_args, call_kwargs = self._merge(
+            pytree.tree_unflatten(treedef, tracers), statics, args, kwargs
+        )
+        with trace.active():
+            out = self.fn(*call_args, **call_kwargs)
+            out_leaves, out_tree = pytree.tree_flatten(out)
+            results = [_result(trace, leaf) for leaf in out_leaves]
+        return trace.finish(results), out_tree, list(sizes)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        """Trace and optimise for these arguments; `.as_text()` shows the IR."""
+        fn, _, _ = self._trace(args, kwargs)
+        return Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
+
+    def _compile(self, args: tuple, kwargs: dict) -> Entry:
+        fn, out_tree, symbols = self._trace(args, kwargs)
+        lowered = Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
+        compiled = lowered.compile()
+        guard = compile_guards(list(fn.guards), symbols)
+        return Entry(guard, compiled.kernel.fn, out_tree, lowered, compiled)
+
+    # --- calling --------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        dynamic, statics = self._split(args, kwargs)
+        leaves, treedef = pytree.tree_flatten(dynamic)
+        shape_key, sizes, arrays = signature(leaves, self.dynamic)
+        key = (treedef, shape_key, statics)
+        entry = self._cache.lookup(key, sizes)
+        if entry is None:
+            with self._cache.lock:
+                entry = self._cache.lookup(key, sizes)
+                if entry is None:
+                    entry = self._compile(args, kwargs)
+                    self._cache.add(key, entry)
+        return pytree.tree_unflatten(entry.out_tree, entry.run(*arrays))
+
+    def cache_info(self):
+        """(hits, misses, entries); misses count traces."""
+        return self._cache.info()
+
+
+def _result(trace: Trace, leaf) -> ir.Value:
+    if isinstance(leaf, Tracer):
+        return as_tracer(leaf, trace).value
+    if isinstance(leaf, bool | int | float) or hasattr(leaf, "dtype"):
+        return trace.constant(leaf).value
+    raise ArgumentError(f"the function returned a {type(leaf).__name__}, which is not an array")
+
+
+def jit(
+    fn: Callable | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    backend: str | None = None,
+    dynamic: bool = True,
+):
+    """Compile `fn` per shape signature; usable as `@jit`, `@jit(...)` or `jit(fn)`.
+
+    >>> import numpy as np, jitlib as jl
+    >>> @jl.jit
+    ... def f(x):
+    ...     return np.tanh(x) * 2.0
+    >>> f(np.zeros(3, np.float32))
+    array([0., 0., 0.], dtype=float32)
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    backends.resolve(backend)  # reject unknown backends at decoration time
+
+    def wrap(f: Callable) -> JitFunction:
+        if not callable(f):
+            raise ArgumentError(f"jit expects a function, got {type(f).__name__}", location="")
+        names = _static_names(f, static_argnums, static_argnames)
+        return JitFunction(f, static_argnums, names, backend, dynamic)
+
+    return wrap if fn is None else wrap(fn)
+
+
+def _static_names(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tuple:
+    """Static argument names, including those given by position (so keywords work too)."""
+    try:
+        params = list(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return tuple(names)
+    extra = [params[i] for i in nums if i < len(params)]
+    return tuple(dict.fromkeys([*names, *extra]))
+
+
+def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()):
+    """The raw traced IR of `fn` for given arguments, like `jax.make_jaxpr`.
+
+    >>> import numpy as np, jitlib as jl
+    >>> print(jl.make_ir(lambda x: x + 1.0)(np.ones(3, np.float32)))
+    func lambda(%0: f32[s0]) {
+      %1 = constant[value=1.0, dtype=float32] : f32[]
+      %2 = add %0, %1 : f32[s0]
+      return %2
+    }
+    """
+    jitted = jit(fn, static_argnums=static_argnums)
+
+    def trace(*args, **kwargs) -> Lowered:
+        traced, _, _ = jitted._trace(args, kwargs)
+        return Lowered(traced, "numpy")
+
+    return trace

@@ -1,0 +1,102 @@
+"""Shape signatures, guards and the per-function cache of compiled entries.
+
+The hit path is plain Python over ints: the key is built from dtypes and dims, with each
+dim of size >= 2 replaced by its equality class (symbol s<k> is class k); guards are
+compiled once to a Python function of the class sizes.
+"""
+
+import math
+import threading
+from collections import namedtuple
+
+import numpy as np
+from sympy.printing.pycode import pycode
+
+from jitlib.errors import ArgumentError
+
+CacheInfo = namedtuple("CacheInfo", "hits misses entries")
+
+_SCALAR_KINDS = {bool: "weak_bool", int: "weak_int64", float: "weak_float64"}
+_SCALAR_TYPES = {bool: np.bool_, int: np.int64, float: np.float64}
+
+
+def signature(leaves: list, dynamic: bool) -> tuple:
+    """(key, sizes, arrays): the shape signature of the leaves, the size of each symbol
+    class, and the leaves as arrays ready for the compiled code."""
+    classes: dict = {}
+    key = []
+    arrays = leaves
+    for index, leaf in enumerate(leaves):
+        kind = type(leaf)
+        if kind is np.ndarray or isinstance(leaf, np.generic):
+            dims = leaf.shape
+            if dynamic:
+                dims = tuple(d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims)
+            key.append((leaf.dtype, dims))
+        elif kind in _SCALAR_KINDS:
+            if arrays is leaves:
+                arrays = list(leaves)
+            arrays[index] = _SCALAR_TYPES[kind](leaf)
+            key.append((_SCALAR_KINDS[kind], ()))
+        else:
+            raise ArgumentError(
+                f"argument leaf {index} is a {kind.__name__}, which is neither an array nor a "
+                "number; pass it as a static argument (static_argnums/static_argnames)",
+                location="",
+            )
+    return tuple(key), list(classes), arrays
+
+
+def compile_guards(guards: list, symbols: list):
+    """A Python function of the symbol sizes that is True where every guard holds."""
+    if not guards:
+        return None
+    names = ", ".join(str(s) for s in symbols)
+    body = " and ".join(f"({pycode(g)})" for g in guards)
+    namespace: dict = {"math": math}
+    exec(f"def guard({names}):\n    return bool({body})\n", namespace)
+    return namespace["guard"]
+
+
+class Entry:
+    """One compiled specialisation: its guard, its kernel and its output structure."""
+
+    __slots__ = ("guard", "run", "out_tree", "lowered", "compiled")
+
+    def __init__(self, guard, run, out_tree, lowered, compiled):
+        self.guard = guard
+        self.run = run
+        self.out_tree = out_tree
+        self.lowered = lowered
+        self.compiled = compiled
+
+
+class Cache:
+    """Signature -> list of entries (several when guards split one signature)."""
+
+    def __init__(self) -> None:
+        self.entries: dict = {}
+        self.hits = 0
+        self.misses = 0
+        self.lock = threading.Lock()
+
+    def lookup(self, key, sizes: list):
+        for entry in self.entries.get(key, ()):
+            if entry.guard is None or entry.guard(*sizes):
+                self.hits += 1
+                return entry
+        return None
+
+    def add(self, key, entry: Entry) -> None:
+        self.misses += 1
+        self.entries.setdefault(key, []).append(entry)
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(self.hits, self.misses, sum(len(v) for v in self.entries.values()))
+
+
+def symbol_values(symbols: list, sizes: list) -> dict:
+    return {sym: size for sym, size in zip(symbols, sizes)}
+
+
+__all__ = ["Cache", "CacheInfo", "Entry", "compile_guards", "signature"]

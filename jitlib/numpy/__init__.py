@@ -1,0 +1,65 @@
+"""jitlib.numpy: numpy's names, for code that wants to be explicit or must create arrays.
+
+Each function works on numpy arrays (eagerly) and on traced arrays inside `jl.jit`.
+The same implementations serve plain `np.*` calls on traced arrays via NEP 13/18.
+
+>>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
+>>> jl.jit(lambda x: jnp.zeros_like(x) + jnp.exp(x))(np.zeros(2))
+array([1., 1.])
+"""
+
+from jitlib.numpy import creation, indexing, layout, linalg, reductions, ufuncs
+from jitlib.numpy.creation import (
+    arange,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from jitlib.numpy.indexing import take
+from jitlib.numpy.layout import (
+    broadcast_arrays,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flip,
+    moveaxis,
+    ravel,
+    reshape,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+)
+from jitlib.numpy.linalg import dot, einsum, matmul, outer
+from jitlib.numpy.reductions import all, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from jitlib.numpy.ufuncs import UFUNCS, clip, fabs, positive, square, where
+
+globals().update(UFUNCS)
+amax, amin = max, min
+array = asarray
+true_divide = UFUNCS["divide"]
+abs = UFUNCS["absolute"]
+mod = UFUNCS["remainder"]
+pow = UFUNCS["power"]
+bitwise_not = UFUNCS["invert"]
+
+__all__ = sorted(
+    [name for name in UFUNCS]
+    + [
+        "abs", "all", "amax", "amin", "any", "arange", "argmax", "argmin", "array", "asarray",
+        "bitwise_not", "broadcast_arrays", "broadcast_to", "clip", "concatenate", "dot",
+        "einsum", "empty", "empty_like", "expand_dims", "eye", "fabs", "flip", "full",
+        "full_like", "matmul", "max", "mean", "min", "mod", "moveaxis", "ones", "ones_like",
+        "outer", "positive", "pow", "prod", "ravel", "reshape", "square", "squeeze", "stack",
+        "std", "sum", "swapaxes", "take", "transpose", "true_divide", "var", "where", "zeros",
+        "zeros_like",
+    ]
+)
+_MODULES = (creation, indexing, layout, linalg, reductions, ufuncs)

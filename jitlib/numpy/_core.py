@@ -1,0 +1,145 @@
+"""Shared by jitlib.numpy: registering functions, eager fallback, NEP 50 promotion."""
+
+import functools
+
+import numpy as np
+
+import ir
+from ir import dtypes
+from ir.ops import OPS
+from jitlib import dispatch, trace
+from jitlib.errors import UnsupportedError
+from jitlib.tracer import SymDim, Tracer
+
+PYTHON_SCALARS = (bool, int, float)
+_KIND_EXAMPLE = {"bool": True, "int64": 1, "float64": 1.0}
+
+
+def _is_traced(x) -> bool:
+    if isinstance(x, Tracer | SymDim):
+        return True
+    if isinstance(x, list | tuple):
+        return any(_is_traced(item) for item in x)
+    return False
+
+
+def function(*numpy_functions):
+    """Register as jitlib's version of these numpy callables. Called without any traced
+    argument it simply runs the first of them eagerly (so jitlib.numpy works as numpy)."""
+
+    def register(fn):
+        eager = numpy_functions[0] if numpy_functions else None
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            traced = _is_traced(args) or _is_traced(tuple(kwargs.values()))
+            if not traced and eager is not None and not callable_is_creation(eager):
+                return eager(*args, **kwargs)
+            return fn(*args, **kwargs)
+
+        return dispatch.implements(*numpy_functions)(wrapper)
+
+    return register
+
+
+_CREATION = {np.zeros, np.ones, np.full, np.arange, np.eye, np.empty}
+
+
+def callable_is_creation(fn) -> bool:
+    return fn in _CREATION
+
+
+def trace_of(*args) -> "trace.Trace":
+    for x in args:
+        if isinstance(x, Tracer):
+            return x.trace
+        if isinstance(x, list | tuple):
+            found = trace_of(*x)
+            if found is not None:
+                return found
+    return trace.current()
+
+
+def as_tracer(x, trace_, dtype: str | None = None) -> Tracer:
+    """A Tracer for x: Tracers pass through, everything else becomes a constant."""
+    if isinstance(x, Tracer):
+        if x.trace is not trace_:
+            raise UnsupportedError("a traced value escaped its trace (was it stored globally?)")
+        return x if dtype is None or x.value.type.dtype == dtype else astype(x, dtype)
+    if isinstance(x, SymDim):
+        return trace_.dim(x) if dtype is None else astype(trace_.dim(x), dtype)
+    if isinstance(x, complex | np.complexfloating):
+        raise UnsupportedError("complex numbers are not supported")
+    if dtype is None and isinstance(x, PYTHON_SCALARS):
+        return trace_.constant(x, dtypes.python_scalar_dtype(x), weak=True)
+    return trace_.constant(x, dtype)
+
+
+def _weak(x) -> bool:
+    return isinstance(x, (*PYTHON_SCALARS, SymDim)) or (isinstance(x, Tracer) and x.weak)
+
+
+def promote(*args):
+    """NEP 50: Python scalars (and weak tracers) take the dtype of the strong operands.
+    Returns (trace, tracers, weak) where `weak` says the result is itself weak."""
+    trace_ = trace_of(*args)
+    strong = [as_tracer(x, trace_) for x in args if not _weak(x)]
+    if not strong:
+        return trace_, [as_tracer(x, trace_) for x in args], True
+    common = np.result_type(*[np.dtype(dtype_name(t)) for t in strong])
+    tracers = []
+    for x in args:
+        if not _weak(x):
+            tracers.append(as_tracer(x, trace_))
+            continue
+        example = x if isinstance(x, PYTHON_SCALARS) else _example(x, trace_)
+        target = dtypes.canonical(np.result_type(common, example))
+        tracers.append(as_tracer(x, trace_, target))
+    return trace_, tracers, False
+
+
+def _example(x, trace_):
+    kind = "int64" if isinstance(x, SymDim) else as_tracer(x, trace_).value.type.dtype
+    return _KIND_EXAMPLE[kind]
+
+
+def dtype_name(x: Tracer) -> str:
+    dtype = x.value.type.dtype
+    return "float32" if dtype == "bfloat16" else dtype
+
+
+def astype(x: Tracer, dtype) -> Tracer:
+    dtype = canonical_dtype(dtype)
+    if x.value.type.dtype == dtype:
+        return x
+    return x.trace.bind(OPS["convert"], x, dtype=dtype)
+
+
+def canonical_dtype(dtype) -> str:
+    if dtype in (float, int, bool):
+        dtype = {float: "float64", int: "int64", bool: "bool"}[dtype]
+    try:
+        return dtypes.canonical(dtype)
+    except ir.IRError as error:
+        raise UnsupportedError(str(error)) from None
+
+
+def bind(op_name: str, *args, **params) -> Tracer:
+    """Promote `args` as numpy would and apply the primitive `op_name`."""
+    trace_, tracers, weak = promote(*args)
+    return trace_.bind(OPS[op_name], *tracers, weak=weak, **params)
+
+
+def dims(shape) -> tuple:
+    """A user's shape (ints, SymDims, numpy ints) as IR dims."""
+    if isinstance(shape, int | np.integer | SymDim):
+        shape = (shape,)
+    out = []
+    for d in shape:
+        if isinstance(d, SymDim):
+            out.append(d.expr)
+        elif isinstance(d, int | np.integer):
+            out.append(int(d))
+        else:
+            raise UnsupportedError(f"shape entries must be ints or sizes of arrays, got {d!r}")
+    return tuple(out)

@@ -1,0 +1,173 @@
+"""x[index]: basic indexing (ints, slices with steps, None, ...) as slice/flip/reshape, and
+integer-array indexing as a gather (`take`) on one axis, following numpy's rules for where
+the indexed dimensions go."""
+
+import operator
+
+import numpy as np
+
+from ir import dtypes
+from ir.ops import OPS
+from jitlib.errors import ShapeMismatchError, UnsupportedError
+from jitlib.numpy._core import as_tracer, function, promote
+from jitlib.tracer import SymDim, Tracer
+
+
+def _expr(d):
+    return d.expr if isinstance(d, SymDim) else int(d)
+
+
+def _clamp(value, low, high):
+    return low if value < low else high if value > high else value
+
+
+def _slice_bounds(item: slice, dim) -> tuple:
+    """(start, stop, step, flip) with start <= stop and step > 0 for numpy's item on dim."""
+    step = 1 if item.step is None else operator.index(item.step)
+    if step == 0:
+        raise ShapeMismatchError("slice step cannot be zero")
+    if step > 0:
+        start = 0 if item.start is None else item.start
+        stop = dim if item.stop is None else item.stop
+        start = _clamp(start + dim if start < 0 else start, 0, dim)
+        stop = _clamp(stop + dim if stop < 0 else stop, 0, dim)
+        return start, (stop if stop > start else start), step, False
+    start = dim - 1 if item.start is None else item.start
+    stop = -1 if item.stop is None else (item.stop + dim if item.stop < 0 else item.stop)
+    start = _clamp(start + dim if start < 0 else start, -1, dim - 1)
+    stop = _clamp(stop, -1, dim - 1)
+    if not start > stop:
+        return 0, 0, 1, False
+    length = (start - stop - step - 1) // -step
+    return start - (length - 1) * -step, start + 1, -step, True
+
+
+def _is_array_index(item) -> bool:
+    return isinstance(item, Tracer | np.ndarray | list)
+
+
+def _expand(index: tuple, rank: int) -> tuple:
+    if any(isinstance(item, bool | np.bool_) for item in index):
+        raise UnsupportedError("boolean scalar indices are not supported inside @jit")
+    ellipses = [i for i, item in enumerate(index) if item is Ellipsis]
+    if len(ellipses) > 1:
+        raise ShapeMismatchError("an index can only have a single ellipsis ('...')")
+    used = sum(item is not None and item is not Ellipsis for item in index)
+    if used > rank:
+        raise ShapeMismatchError(f"too many indices: {used} for an array of rank {rank}")
+    fill = (slice(None),) * (rank - used)
+    if ellipses:
+        return index[: ellipses[0]] + fill + index[ellipses[0] + 1 :]
+    return index + fill
+
+
+def _array_index(item, trace_) -> Tracer:
+    index = as_tracer(np.asarray(item) if isinstance(item, list) else item, trace_)
+    dtype = index.value.type.dtype
+    if dtype == "bool":
+        raise UnsupportedError(
+            "boolean mask indexing has a data-dependent shape and is not supported inside "
+            "@jit; use np.where(mask, x, 0) instead"
+        )
+    if not dtypes.is_int(dtype):
+        raise UnsupportedError(f"arrays used as indices must be integers, got {dtype}")
+    return index
+
+
+def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
+    """Apply ints, slices and None; returns the array and, per remaining axis, the
+    advanced index that still applies to it (or None)."""
+    starts, stops, steps, flips, shape, pending = [], [], [], [], [], []
+    axis = 0
+    for item in index:
+        if item is None:
+            shape.append(1)
+            pending.append(None)
+            continue
+        dim = x.shape[axis]
+        if isinstance(item, slice):
+            start, stop, step, flip = _slice_bounds(item, dim)
+            length = (stop - start + step - 1) // step
+            shape.append(length)
+            pending.append(None)
+            flips += [len(shape) - 1] if flip else []
+        elif isinstance(item, int | np.integer) and not advanced:
+            position = int(item)
+            if not -dim <= position < dim:
+                raise ShapeMismatchError(f"index {position} is out of bounds for axis {axis} with size {dim}")
+            start = position + dim if position < 0 else position
+            stop, step = start + 1, 1
+        else:
+            start, stop, step = 0, dim, 1
+            shape.append(dim)
+            pending.append(_array_index(item, x.trace))
+        starts.append(_expr(start))
+        stops.append(_expr(stop))
+        steps.append(step)
+        axis += 1
+    sliced = x.trace.bind(OPS["slice"], x, start=tuple(starts), stop=tuple(stops), step=tuple(steps))
+    out = x.trace.bind(OPS["reshape"], sliced, shape=tuple(_expr(d) for d in shape))
+    if flips:
+        out = x.trace.bind(OPS["flip"], out, axis=tuple(flips))
+    return out, pending
+
+
+def _flat_index(x: Tracer, axes: list, indices: list) -> Tracer:
+    """Several integer-array indices on adjacent axes as one index into their product;
+    out-of-range entries map past the end so the gather raises IndexError like numpy."""
+    flat, bad, total = None, None, 1
+    for axis, index in zip(axes, indices):
+        dim = x.shape[axis]
+        index = np.where(index < 0, index + dim, index)
+        out_of_range = (index < 0) | (index >= dim)
+        flat = index if flat is None else flat * dim + index
+        bad = out_of_range if bad is None else bad | out_of_range
+        total = dim * total
+    return np.where(bad, -(total + 1), flat)
+
+
+def _advanced(x: Tracer, pending: list) -> Tracer:
+    axes = [i for i, index in enumerate(pending) if index is not None]
+    if not axes:
+        return x
+    indices = np.broadcast_arrays(*[pending[i] for i in axes])
+    adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
+    if not adjacent:  # numpy puts the indexed dimensions first
+        order = axes + [i for i in range(x.ndim) if i not in axes]
+        x = np.transpose(x, order)
+        axes = list(range(len(axes)))
+    first = axes[0]
+    if len(axes) > 1:
+        shape = x.shape[:first] + (-1,) + x.shape[axes[-1] + 1 :]
+        indices = [_flat_index(x, axes, indices)]
+        x = np.reshape(x, shape)
+    return x.trace.bind(OPS["take"], x, indices[0], axis=first)
+
+
+@function(operator.getitem)
+def getitem(x, index):
+    trace_, (x,), weak = promote(x)
+    index = index if isinstance(index, tuple) else (index,)
+    advanced = any(_is_array_index(item) for item in index)
+    if advanced:  # numpy treats ints next to arrays as 0-d array indices
+        index = tuple(
+            np.asarray(item) if isinstance(item, int | np.integer) and not isinstance(item, bool) else item
+            for item in index
+        )
+    index = _expand(index, x.ndim)
+    out, pending = _basic(x, index, advanced)
+    out = _advanced(out, pending)
+    out.weak = weak
+    return out
+
+
+@function(np.take)
+def take(x, indices, axis=None, out=None, mode=None):
+    if out is not None or mode not in (None, "raise"):
+        raise UnsupportedError("numpy.take with out= or mode= is not supported inside @jit")
+    trace_, (x,), _ = promote(x)
+    if axis is None:
+        x, axis = np.reshape(x, (-1,)), 0
+    index = (slice(None),) * (axis % x.ndim) + (indices,)
+    return getitem(x, index)
+

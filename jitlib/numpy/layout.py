@@ -1,0 +1,136 @@
+"""Shape functions: reshape, transpose and friends, broadcast_to, concatenate, stack."""
+
+import numpy as np
+
+from ir import shapes
+from ir.errors import ShapeError
+from ir.ops import OPS
+from jitlib.errors import ShapeMismatchError, UnsupportedError
+from jitlib.numpy._core import as_tracer, dims, function, promote
+from jitlib.tracer import SymDim, Tracer
+
+
+def _axis(axis: int, rank: int, what: str) -> int:
+    try:
+        return shapes.normalize_axis(axis, rank)
+    except ShapeError as error:
+        raise ShapeMismatchError(f"{what}: {error}") from None
+
+
+@function(np.reshape)
+def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise UnsupportedError(f"numpy.reshape with order={order!r}: only 'C' is supported")
+    trace_, (x,), weak = promote(x)
+    shape = newshape if shape is None else shape
+    return trace_.bind(OPS["reshape"], x, shape=dims(shape), weak=weak)
+
+
+@function(np.ravel)
+def ravel(x, order="C"):
+    return reshape(x, (-1,), order=order)
+
+
+@function(np.transpose)
+def transpose(x, axes=None):
+    trace_, (x,), weak = promote(x)
+    rank = x.ndim
+    axes = tuple(reversed(range(rank))) if axes is None else tuple(_axis(a, rank, "transpose") for a in axes)
+    return trace_.bind(OPS["transpose"], x, axes=axes, weak=weak)
+
+
+@function(np.swapaxes)
+def swapaxes(x, axis1, axis2):
+    x = as_tracer(x, promote(x)[0])
+    order = list(range(x.ndim))
+    a, b = _axis(axis1, x.ndim, "swapaxes"), _axis(axis2, x.ndim, "swapaxes")
+    order[a], order[b] = order[b], order[a]
+    return transpose(x, order)
+
+
+@function(np.moveaxis)
+def moveaxis(x, source, destination):
+    x = as_tracer(x, promote(x)[0])
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    source = [_axis(a, x.ndim, "moveaxis") for a in source]
+    destination = [_axis(a, x.ndim, "moveaxis") for a in destination]
+    order = [a for a in range(x.ndim) if a not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return transpose(x, order)
+
+
+@function(np.expand_dims)
+def expand_dims(x, axis):
+    x = as_tracer(x, promote(x)[0])
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    rank = x.ndim + len(axes)
+    axes = {_axis(a, rank, "expand_dims") for a in axes}
+    old = iter(x.value.type.shape)
+    return reshape(x, tuple(1 if i in axes else _wrap(next(old), x) for i in range(rank)))
+
+
+def _wrap(dim, x: Tracer):
+    return SymDim.wrap(dim, x.trace)
+
+
+@function(np.squeeze)
+def squeeze(x, axis=None):
+    x = as_tracer(x, promote(x)[0])
+    shape = x.value.type.shape
+    if axis is None:
+        axes = {i for i, d in enumerate(shape) if d == 1}
+    else:
+        axes = {_axis(a, x.ndim, "squeeze") for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ShapeMismatchError(f"cannot squeeze axis {a} of size {shape[a]} in {x.value.type}")
+    return reshape(x, tuple(_wrap(d, x) for i, d in enumerate(shape) if i not in axes))
+
+
+@function(np.broadcast_to)
+def broadcast_to(x, shape, subok=False):
+    trace_, (x,), weak = promote(x)
+    return trace_.bind(OPS["broadcast_to"], x, shape=dims(shape), weak=weak)
+
+
+@function(np.broadcast_arrays)
+def broadcast_arrays(*xs):
+    trace_, tracers, _ = promote(*xs)
+    try:
+        shape = shapes.broadcast(*[t.value.type.shape for t in tracers])
+    except ShapeError as error:
+        raise ShapeMismatchError(f"broadcast_arrays: {error}") from None
+    return [trace_.bind(OPS["broadcast_to"], t, shape=shape, weak=t.weak) for t in tracers]
+
+
+@function(np.concatenate)
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    if out is not None:
+        raise UnsupportedError("numpy.concatenate with out= is not supported inside @jit")
+    trace_, tracers, weak = promote(*arrays)
+    if axis is None:
+        tracers = [reshape(t, (-1,)) for t in tracers]
+        axis = 0
+    axis = _axis(axis, tracers[0].ndim, "concatenate")
+    return trace_.bind(OPS["concatenate"], *tracers, axis=axis, weak=weak)
+
+
+@function(np.stack)
+def stack(arrays, axis=0, out=None):
+    if out is not None:
+        raise UnsupportedError("numpy.stack with out= is not supported inside @jit")
+    trace_, tracers, _ = promote(*arrays)
+    axis = _axis(axis, tracers[0].ndim + 1, "stack")
+    return concatenate([expand_dims(t, axis) for t in tracers], axis=axis)
+
+
+@function(np.flip)
+def flip(x, axis=None):
+    trace_, (x,), weak = promote(x)
+    try:
+        axes = shapes.normalize_axes(axis, x.ndim)
+    except ShapeError as error:
+        raise ShapeMismatchError(f"flip: {error}") from None
+    return trace_.bind(OPS["flip"], x, axis=axes, weak=weak)

@@ -1,0 +1,110 @@
+"""Reductions: sum, prod, max, min, all, any, argmax, argmin as primitives; mean, var, std
+as composites. keepdims is a reshape after the primitive."""
+
+import numpy as np
+
+from ir import shapes
+from ir.errors import ShapeError
+from ir.ops import OPS
+from jitlib.errors import ShapeMismatchError, UnsupportedError
+from jitlib.numpy._core import astype, function, promote
+from jitlib.tracer import Tracer
+
+
+def _axes(x: Tracer, axis) -> tuple:
+    try:
+        return shapes.normalize_axes(axis, x.ndim)
+    except ShapeError as error:
+        raise ShapeMismatchError(f"reduction over axis {axis} of {x.value.type}: {error}") from None
+
+
+def _keep(x: Tracer, result: Tracer, axes: tuple) -> Tracer:
+    shape = tuple(1 if i in axes else d for i, d in enumerate(x.value.type.shape))
+    return result.trace.bind(OPS["reshape"], result, shape=shape)
+
+
+def _check(name: str, out=None, where=True, initial=None, **others):
+    given = dict(out=out is not None, where=where is not True, initial=initial is not None)
+    unsupported = [name for name, present in given.items() if present] + list(others)
+    if unsupported:
+        raise UnsupportedError(
+            f"numpy.{name} with {', '.join(unsupported)}= is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
+
+
+def _reduce(name: str, x, axis, keepdims: bool, dtype=None) -> Tracer:
+    trace_, (x,), weak = promote(x)
+    if dtype is not None:
+        x = astype(x, dtype)
+    axes = _axes(x, axis)
+    result = trace_.bind(OPS[name], x, axis=axes, weak=weak)
+    return _keep(x, result, axes) if keepdims else result
+
+
+def _reduction(name: str, *numpy_functions):
+    def reduce(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        _check(name, out=out, **kwargs)
+        return _reduce(name, x, axis, keepdims, dtype)
+
+    reduce.__name__ = name
+    return function(*numpy_functions)(reduce)
+
+
+sum = _reduction("sum", np.sum)
+prod = _reduction("prod", np.prod)
+max = _reduction("max", np.max, np.amax)
+min = _reduction("min", np.min, np.amin)
+all = _reduction("all", np.all)
+any = _reduction("any", np.any)
+
+
+def _arg(name: str, numpy_function):
+    def reduce(x, axis=None, out=None, keepdims=False):
+        _check(name, out=out)
+        trace_, (x,), _ = promote(x)
+        if axis is None:
+            x = np.reshape(x, (-1,))
+            axis = 0
+        (axis,) = _axes(x, axis)
+        result = trace_.bind(OPS[name], x, axis=axis)
+        return _keep(x, result, (axis,)) if keepdims else result
+
+    reduce.__name__ = name
+    return function(numpy_function)(reduce)
+
+
+argmax = _arg("argmax", np.argmax)
+argmin = _arg("argmin", np.argmin)
+
+
+def _count(x: Tracer, axes: tuple):
+    total = 1
+    for i in axes:
+        total = x.shape[i] * total
+    return total
+
+
+@function(np.mean)
+def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    _check("mean", out=out, **kwargs)
+    trace_, (x,), _ = promote(x)
+    if dtype is None and x.value.type.dtype in ("bool", "int32", "int64"):
+        dtype = "float64"  # numpy averages integers in float64
+    total = _reduce("sum", x, axis, keepdims, dtype)
+    return np.divide(total, trace_.dim(_count(x, _axes(x, axis))))
+
+
+@function(np.var)
+def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    _check("var", out=out, **kwargs)
+    trace_, (x,), _ = promote(x)
+    centered = x - mean(x, axis=axis, dtype=dtype, keepdims=True)
+    squares = np.sum(centered * centered, axis=axis, keepdims=keepdims)
+    count = trace_.dim(_count(x, _axes(x, axis)))
+    return np.divide(squares, count - ddof if ddof else count)
+
+
+@function(np.std)
+def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    return np.sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))

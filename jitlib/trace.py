@@ -1,0 +1,95 @@
+"""The trace context: the function being built, current symbol sizes, and recorded guards.
+
+This module holds jitlib's one piece of global state: the active trace (a contextvar).
+"""
+
+import contextlib
+import contextvars
+
+import numpy as np
+import sympy
+
+import ir
+from ir import dtypes, shapes
+from ir.ops import OPS, Literal
+from jitlib.errors import ShapeMismatchError, UnsupportedError, user_location
+from jitlib.tracer import SymDim, Tracer
+
+_current: contextvars.ContextVar = contextvars.ContextVar("trace", default=None)
+
+
+def current():
+    """The active Trace, or None outside tracing."""
+    return _current.get()
+
+
+class Trace:
+    """Builds one ir.Function from a Python function run on Tracers."""
+
+    def __init__(self, name: str, sizes: dict):
+        self.name = name
+        self.builder = ir.Builder()
+        self.sizes = sizes  # symbol -> the size it has in this trace
+        self.guards: list = []
+
+    @contextlib.contextmanager
+    def active(self):
+        token = _current.set(self)
+        try:
+            with shapes.oracle(self.decide):
+                yield self
+        finally:
+            _current.reset(token)
+
+    # --- shapes ---------------------------------------------------------------------
+    def decide(self, condition) -> bool:
+        """Answer a condition on symbolic sizes from the current sizes; record a guard."""
+        condition = sympy.sympify(condition)
+        result = bool(condition.subs(self.sizes))
+        if condition not in (sympy.true, sympy.false):
+            guard = condition if result else sympy.Not(condition)
+            if guard not in self.guards:
+                self.guards.append(guard)
+        return result
+
+    def concrete(self, expr) -> int:
+        """The current int value of a size expression, guarded to stay that value."""
+        value = int(sympy.sympify(expr).subs(self.sizes))
+        self.decide(sympy.Eq(expr, value))
+        return value
+
+    # --- building -------------------------------------------------------------------
+    def param(self, type: ir.Type, weak: bool = False) -> Tracer:
+        return Tracer(self.builder.param(type), self, weak)
+
+    def bind(self, op: ir.Op, *args: Tracer, weak: bool = False, **params):
+        """Apply a primitive to Tracers of this trace; shape errors name the user's line."""
+        location = user_location()
+        try:
+            out = self.builder.bind(op, *[a.value for a in args], source=location, **params)
+        except ir.ShapeError as error:
+            types = ", ".join(str(a.value.type) for a in args)
+            raise ShapeMismatchError(f"{op.name}({types}): {error}", location) from None
+        if isinstance(out, tuple):
+            return tuple(Tracer(v, self, weak) for v in out)
+        return Tracer(out, self, weak)
+
+    def constant(self, value, dtype: str | None = None, weak: bool = False) -> Tracer:
+        """A scalar or array constant in the IR."""
+        array = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
+        try:
+            dtype = dtypes.canonical(array.dtype if dtype is None else dtype)
+        except ir.IRError as error:
+            raise UnsupportedError(f"constant of dtype {array.dtype}: {error}") from None
+        literal = array.item() if array.ndim == 0 else Literal(array)
+        return self.bind(OPS["constant"], value=literal, dtype=dtype, weak=weak)
+
+    def dim(self, size) -> Tracer:
+        """A (possibly symbolic) size as a weak int scalar."""
+        size = size.expr if isinstance(size, SymDim) else size
+        if isinstance(size, int):
+            return self.constant(size, weak=True)
+        return self.bind(OPS["dim"], size=size, weak=True)
+
+    def finish(self, results: list) -> ir.Function:
+        return self.builder.build(results, self.name, tuple(self.guards))

@@ -1,0 +1,332 @@
+"""Tracer (a traced array standing in for a numpy array) and SymDim (a symbolic size).
+
+A Tracer forwards every operator and method to numpy, whose NEP 13/18 hooks come back to
+`__array_ufunc__`/`__array_function__`, which look the callable up in `dispatch.HANDLED`.
+"""
+
+import operator
+
+import numpy as np
+import sympy
+
+from jitlib import dispatch
+from jitlib.errors import ConcretizationError, UnsupportedError
+
+
+def _unsupported(name: str) -> UnsupportedError:
+    return UnsupportedError(
+        f"numpy.{name} is not supported inside @jit; eager numpy still works without @jit"
+    )
+
+
+class SymDim:
+    """A size known only symbolically (e.g. `s0 * 2`). Arithmetic stays symbolic; Python
+    asking for a concrete value (int(), range(), comparisons) gets the current size and
+    records a guard, so the cache entry is reused only where the answer is the same."""
+
+    __slots__ = ("expr", "trace")
+
+    def __init__(self, expr, trace):
+        self.expr = expr
+        self.trace = trace
+
+    @staticmethod
+    def wrap(expr, trace):
+        expr = sympy.sympify(expr)
+        return int(expr) if expr.is_Integer else SymDim(expr, trace)
+
+    def _binary(self, other, fn):
+        if isinstance(other, SymDim):
+            other = other.expr
+        elif not isinstance(other, int | np.integer):
+            return fn(int(self), other)
+        return SymDim.wrap(fn(self.expr, int(other) if isinstance(other, np.integer) else other), self.trace)
+
+    def __add__(self, other):
+        return self._binary(other, operator.add)
+
+    def __radd__(self, other):
+        return self._binary(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._binary(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._binary(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._binary(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._binary(other, lambda a, b: b * a)
+
+    def __floordiv__(self, other):
+        return self._binary(other, lambda a, b: sympy.floor(a / b))
+
+    def __rfloordiv__(self, other):
+        return self._binary(other, lambda a, b: sympy.floor(b / a))
+
+    def __mod__(self, other):
+        return self._binary(other, sympy.Mod)
+
+    def __neg__(self):
+        return SymDim.wrap(-self.expr, self.trace)
+
+    def __truediv__(self, other):
+        return int(self) / other
+
+    def __rtruediv__(self, other):
+        return other / int(self)
+
+    def _compare(self, other, relation):
+        other = other.expr if isinstance(other, SymDim) else other
+        return self.trace.decide(relation(self.expr, other))
+
+    def __eq__(self, other):
+        if not isinstance(other, int | np.integer | SymDim):
+            return NotImplemented
+        return self._compare(other, sympy.Eq)
+
+    def __ne__(self, other):
+        if not isinstance(other, int | np.integer | SymDim):
+            return NotImplemented
+        return not self._compare(other, sympy.Eq)
+
+    def __lt__(self, other):
+        return self._compare(other, sympy.Lt)
+
+    def __le__(self, other):
+        return self._compare(other, sympy.Le)
+
+    def __gt__(self, other):
+        return self._compare(other, sympy.Gt)
+
+    def __ge__(self, other):
+        return self._compare(other, sympy.Ge)
+
+    def __hash__(self):
+        return hash(self.expr)
+
+    def __index__(self) -> int:
+        return self.trace.concrete(self.expr)
+
+    __int__ = __index__
+
+    def __float__(self) -> float:
+        return float(int(self))
+
+    def __repr__(self) -> str:
+        return str(self.expr)
+
+
+class Tracer:
+    """A traced array: an IR value plus the trace it belongs to. `weak` marks a Python
+    scalar argument, which takes the dtype of what it meets (NEP 50)."""
+
+    __slots__ = ("value", "trace", "weak")
+    __array_priority__ = 1000
+    __hash__ = None  # like numpy arrays: mutable-looking, compared elementwise
+
+    def __init__(self, value, trace, weak: bool = False):
+        self.value = value
+        self.trace = trace
+        self.weak = weak
+
+    # --- metadata -----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return tuple(SymDim.wrap(d, self.trace) for d in self.value.type.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.value.type.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self.value.type.ndim
+
+    @property
+    def size(self):
+        total = 1
+        for dim in self.shape:
+            total = dim * total
+        return total
+
+    def __len__(self) -> int:
+        if not self.ndim:
+            raise TypeError("len() of a 0-d array")
+        return operator.index(self.shape[0])
+
+    def __repr__(self) -> str:
+        return f"Tracer({self.value.type})"
+
+    # --- numpy protocols ----------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__":
+            raise _unsupported(f"{ufunc.__name__}.{method}")
+        fn = dispatch.HANDLED.get(ufunc)
+        if fn is None:
+            raise _unsupported(ufunc.__name__)
+        return fn(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = dispatch.HANDLED.get(func)
+        if fn is None:
+            raise _unsupported(func.__name__)
+        return fn(*args, **kwargs)
+
+    def _concretize(self, what: str):
+        raise ConcretizationError(
+            f"{what} of a traced array {self.value.type} needs its value, which is not known "
+            "while tracing. Use np.where(cond, a, b) or jl.cond for data-dependent choices, "
+            "or mark the argument static (static_argnums)."
+        )
+
+    def __bool__(self):
+        self._concretize("branching on the truth value")
+
+    def __array__(self, dtype=None, copy=None):
+        self._concretize("converting to a numpy array")
+
+    def __float__(self):
+        self._concretize("float()")
+
+    def __int__(self):
+        self._concretize("int()")
+
+    def __index__(self):
+        self._concretize("using as an index")
+
+    def item(self):
+        self._concretize(".item()")
+
+    def tolist(self):
+        self._concretize(".tolist()")
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    # --- indexing -----------------------------------------------------------------------
+    def __getitem__(self, index):
+        return dispatch.HANDLED[operator.getitem](self, index)
+
+    def __setitem__(self, index, value):
+        raise UnsupportedError(
+            "in-place assignment x[i] = v is not supported inside @jit "
+            "(traced arrays are immutable); build the result with np.where or np.concatenate"
+        )
+
+    # --- methods ------------------------------------------------------------------------
+    @property
+    def T(self):
+        return np.transpose(self)
+
+    def astype(self, dtype, copy=True):
+        return dispatch.HANDLED["astype"](self, dtype)
+
+    def reshape(self, *shape, order="C"):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+        return np.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
+        return np.transpose(self, axes or None)
+
+    def ravel(self):
+        return np.ravel(self)
+
+    def flatten(self):
+        return np.ravel(self)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis)
+
+    def swapaxes(self, a, b):
+        return np.swapaxes(self, a, b)
+
+    def sum(self, axis=None, dtype=None, keepdims=False):
+        return np.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, keepdims=False):
+        return np.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def prod(self, axis=None, dtype=None, keepdims=False):
+        return np.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return np.argmax(self, axis=axis)
+
+    def argmin(self, axis=None):
+        return np.argmin(self, axis=axis)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return np.any(self, axis=axis, keepdims=keepdims)
+
+    def clip(self, min=None, max=None):
+        return np.clip(self, min, max)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def copy(self):
+        return self
+
+
+def _binary(ufunc):
+    def forward(self, other):
+        return ufunc(self, other)
+
+    def reflected(self, other):
+        return ufunc(other, self)
+
+    return forward, reflected
+
+
+for _name, _ufunc in [
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("truediv", np.divide),
+    ("floordiv", np.floor_divide),
+    ("mod", np.remainder),
+    ("pow", np.power),
+    ("matmul", np.matmul),
+    ("and", np.bitwise_and),
+    ("or", np.bitwise_or),
+    ("xor", np.bitwise_xor),
+    ("lshift", np.left_shift),
+    ("rshift", np.right_shift),
+]:
+    _forward, _reflected = _binary(_ufunc)
+    setattr(Tracer, f"__{_name}__", _forward)
+    setattr(Tracer, f"__r{_name}__", _reflected)
+
+for _name, _ufunc in [
+    ("eq", np.equal),
+    ("ne", np.not_equal),
+    ("lt", np.less),
+    ("le", np.less_equal),
+    ("gt", np.greater),
+    ("ge", np.greater_equal),
+]:
+    setattr(Tracer, f"__{_name}__", _binary(_ufunc)[0])
+
+Tracer.__neg__ = lambda self: np.negative(self)
+Tracer.__pos__ = lambda self: np.positive(self)
+Tracer.__abs__ = lambda self: np.absolute(self)
+Tracer.__invert__ = lambda self: np.invert(self)
