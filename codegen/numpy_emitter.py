@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
-from sympy.printing.pycode import pycode
 
-from ir import Function, as_text
+from ir import Function, as_text, shapes
 from ir.core import Eqn, Value
 from ir.ops import OPS, Literal
 
@@ -73,7 +72,7 @@ class _Emitter:
             inner = ", ".join(self.render(p) for p in param)
             return f"({inner}{',' if len(param) == 1 else ''})"
         if isinstance(param, sympy.Basic):
-            return pycode(param)
+            return shapes.to_python(param)
         return repr(param)
 
     def constant(self, eqn: Eqn) -> None:

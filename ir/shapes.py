@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import sympy
+from sympy.printing.pycode import PythonCodePrinter
 
 from ir.errors import ShapeError
 
@@ -36,15 +37,23 @@ def oracle(answer: Callable):
         _oracle.reset(token)
 
 
+def _variants(condition) -> tuple:
+    """The condition and its mirror image (Eq(a, b) and Eq(b, a)), which sympy keeps apart."""
+    if isinstance(condition, sympy.Eq | sympy.Ne):
+        return condition, type(condition)(condition.rhs, condition.lhs, evaluate=False)
+    return (condition,)
+
+
 def assuming(facts: Sequence):
     """An oracle that answers from known facts (the guards of a traced function)."""
     facts = set(facts)
 
     def answer(condition):
-        if condition in facts:
-            return True
-        if sympy.Not(condition) in facts:
-            return False
+        for variant in _variants(condition):
+            if variant in facts:
+                return True
+            if sympy.Not(variant) in facts:
+                return False
         raise ShapeError(f"cannot decide {condition} from the guards {sorted(map(str, facts))}")
 
     return oracle(answer)
@@ -63,10 +72,23 @@ def decide(condition) -> bool:
     condition = sympy.sympify(condition)
     if condition in (sympy.true, sympy.false):
         return bool(condition)
+    known = at_least_two(condition)
+    if known in (sympy.true, sympy.false):
+        return bool(known)
     answer = _oracle.get()
     if answer is None:
         raise ShapeError(f"cannot decide {condition} for symbolic shapes")
     return answer(condition)
+
+
+def at_least_two(expr):
+    """`expr` with every symbol written as 2 + (a non-negative integer): symbols stand for
+    sizes of 2 or more, so this settles questions like s0 >= 2 or s0 == 1."""
+    symbols = getattr(expr, "free_symbols", set())
+    if not symbols:
+        return expr
+    offsets = {s: sympy.Symbol(f"_{s}", integer=True, nonnegative=True) + 2 for s in symbols}
+    return expr.xreplace(offsets) if isinstance(expr, sympy.Basic) else expr
 
 
 def dims_equal(a: Dim, b: Dim) -> bool:
@@ -76,6 +98,9 @@ def dims_equal(a: Dim, b: Dim) -> bool:
     if difference == 0:
         return True
     if difference.is_number:
+        return False
+    shifted = sympy.expand(at_least_two(difference))
+    if shifted.is_positive or shifted.is_negative:
         return False
     return decide(sympy.Eq(a, b))
 
@@ -143,10 +168,9 @@ def reshape(shape: Shape, new: Sequence) -> Shape:
         known = size([d for i, d in enumerate(new) if i != holes[0]])
         if dims_equal(known, 0):
             raise ShapeError(f"cannot reshape {fmt(shape)} to {fmt(new)}")
-        hole = canon(sympy.cancel(sympy.sympify(total) / known))
-        if not (isinstance(hole, int) or hole.is_integer):
-            raise ShapeError(f"cannot reshape {fmt(shape)} to {fmt(new)}")
-        new[holes[0]] = hole
+        if not dims_equal(sympy.Mod(total, known), 0):
+            raise ShapeError(f"cannot reshape an array of shape {fmt(shape)} into shape {fmt(new)}")
+        new[holes[0]] = canon(sympy.cancel(sympy.sympify(total) / known))
     if not dims_equal(size(new), total):
         raise ShapeError(f"cannot reshape an array of shape {fmt(shape)} into shape {fmt(new)}")
     return tuple(new)
@@ -158,3 +182,29 @@ def free_symbols(shape: Shape) -> set:
         if not isinstance(dim, int):
             out |= dim.free_symbols
     return out
+
+
+class _DimPrinter(PythonCodePrinter):
+    """Python source for dim expressions with exact integer division (never floats)."""
+
+    def _print_Mul(self, expr):
+        numerator, denominator = sympy.fraction(expr)
+        if denominator != 1:
+            return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+        return super()._print_Mul(expr)
+
+    def _print_floor(self, expr):
+        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
+        return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+
+    def _print_ceiling(self, expr):
+        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
+        return f"(-((-({self._print(numerator)})) // ({self._print(denominator)})))"
+
+    def _print_Mod(self, expr):
+        return f"(({self._print(expr.args[0])}) % ({self._print(expr.args[1])}))"
+
+
+def to_python(expr) -> str:
+    """Python source computing a dim expression (or a condition on dims) from symbols."""
+    return _DimPrinter().doprint(expr)

@@ -10,7 +10,8 @@ import threading
 from collections import namedtuple
 
 import numpy as np
-from sympy.printing.pycode import pycode
+
+from ir import shapes
 
 from jitlib.errors import ArgumentError
 
@@ -52,7 +53,7 @@ def compile_guards(guards: list, symbols: list):
     if not guards:
         return None
     names = ", ".join(str(s) for s in symbols)
-    body = " and ".join(f"({pycode(g)})" for g in guards)
+    body = " and ".join(f"({shapes.to_python(g)})" for g in guards)
     namespace: dict = {"math": math}
     exec(f"def guard({names}):\n    return bool({body})\n", namespace)
     return namespace["guard"]

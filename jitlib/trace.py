@@ -77,6 +77,9 @@ class Trace:
     def constant(self, value, dtype: str | None = None, weak: bool = False) -> Tracer:
         """A scalar or array constant in the IR."""
         array = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
+        if array.dtype == object:  # e.g. np.arange(x.shape[0]): sizes become concrete
+            items = [int(v) if isinstance(v, SymDim) else v for v in array.ravel().tolist()]
+            array = np.array(items).reshape(array.shape)
         try:
             dtype = dtypes.canonical(array.dtype if dtype is None else dtype)
         except ir.IRError as error:

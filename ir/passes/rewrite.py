@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from ir import shapes
 from ir.core import Builder, Eqn, Function, Value
+from ir.errors import ShapeError
 
 
 class Rewriter:
@@ -32,6 +33,16 @@ class Rewriter:
 Rule = Callable[[Eqn, Rewriter], Value | None]
 
 
+def _apply(rule: Rule, eqn: Eqn, rewriter: Rewriter):
+    """A rule that cannot prove a shape fact it needs does not fire: keep the equation."""
+    mark = len(rewriter.builder.eqns)
+    try:
+        return rule(eqn, rewriter)
+    except ShapeError:
+        del rewriter.builder.eqns[mark:]
+        return None
+
+
 def rewrite(fn: Function, rule: Rule) -> Function:
     """A new Function where each equation is kept or replaced by what `rule` returns."""
     rewriter = Rewriter(fn)
@@ -41,7 +52,7 @@ def rewrite(fn: Function, rule: Rule) -> Function:
             inputs = tuple(env.get(id(x), x) for x in eqn.inputs)
             if any(a is not b for a, b in zip(inputs, eqn.inputs)):
                 eqn = replace(eqn, inputs=inputs)
-            replacement = rule(eqn, rewriter)
+            replacement = _apply(rule, eqn, rewriter)
             if replacement is None:
                 rewriter.builder.eqns.append(eqn)
             else:

@@ -68,7 +68,7 @@ def _sum_private(x: Tracer, term: str, needed: set) -> tuple:
     drop = tuple(i for i, c in enumerate(term) if c not in needed)
     if drop:
         x = x.trace.bind(OPS["sum"], x, axis=drop)
-        term = "".join(c for c in term if c not in needed)
+        term = "".join(c for c in term if c in needed)
     return x, term
 
 

@@ -1,0 +1,1 @@
+"""Benchmark workloads: plain numpy functions that jitlib-bench times under jitlib and eagerly."""

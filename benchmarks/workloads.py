@@ -1,0 +1,266 @@
+"""The benchmark workloads: one `Workload` record per function, in the list `WORKLOADS`.
+
+Each `fn` is plain numpy written against an `xp` module (default `np`), so the same source runs
+eagerly, under `jl.jit`, and under JAX as `functools.partial(fn, xp=jax.numpy)`. `torch_fn`
+uses tensor methods only, so this module never imports torch or jax.
+"""
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+SIZES = ("small", "default", "large")
+
+# "default" is sized for a 2-core CPU; "gpu" replaces it when the Triton backend runs.
+ROWWISE = {"small": (256, 256), "default": (2048, 1024), "gpu": (4096, 4096), "large": (8192, 4096)}
+ADAM = {"small": (1 << 16,), "default": (1 << 21,), "gpu": (1 << 24,), "large": (1 << 24,)}
+# (batch, inputs, hidden, outputs)
+MLP = {
+    "small": (64, 32, 64, 16),
+    "default": (512, 512, 1024, 64),
+    "gpu": (4096, 1024, 4096, 1024),
+    "large": (2048, 1024, 4096, 256),
+}
+# (examples, features)
+PER_EXAMPLE = {
+    "small": (256, 64),
+    "default": (4096, 512),
+    "gpu": (16384, 1024),
+    "large": (16384, 1024),
+}
+# (sequence, head dim)
+ATTENTION = {"small": (128, 32), "default": (1024, 64), "gpu": (4096, 128), "large": (4096, 128)}
+
+
+def resolve_size(size: str, backend: str) -> str:
+    """The size key to use: "default" on the Triton backend means the GPU-sized default."""
+    return "gpu" if size == "default" and backend == "triton" else size
+
+
+def flatten(out) -> list:
+    """The arrays of a result that is an array or a (nested) tuple/list of arrays."""
+    if isinstance(out, tuple | list):
+        return [leaf for item in out for leaf in flatten(item)]
+    return [out]
+
+
+def io_bytes(args: tuple, out) -> int:
+    """Minimum traffic: every input read once and every output written once."""
+    return sum(int(x.nbytes) for x in flatten(args) + flatten(out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workload:
+    """One benchmark: the numpy function, its inputs per size, and its reference traffic."""
+
+    name: str
+    fn: Callable
+    make_inputs: Callable[[str, np.random.Generator], tuple]
+    bytes_moved: Callable[[tuple, object], int] = io_bytes
+    torch_fn: Callable | None = None
+
+    def jax_fn(self, jax_numpy) -> Callable:
+        """The same source run on `jax.numpy` (e.g. `jax.jit(w.jax_fn(jax.numpy))`)."""
+        return functools.partial(self.fn, xp=jax_numpy)
+
+
+def _normal(rng: np.random.Generator, shape: tuple, scale: float = 1.0, shift: float = 0.0):
+    return (rng.standard_normal(shape, dtype=np.float32) * scale + shift).astype(np.float32)
+
+
+# --- row-wise ------------------------------------------------------------------------------
+
+
+def softmax(x, xp=np):
+    e = xp.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def layernorm(x, gamma, beta, xp=np):
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / xp.sqrt(var + 1e-5) * gamma + beta
+
+
+def gelu(x, xp=np):
+    return 0.5 * x * (1.0 + xp.tanh(0.7978845608 * (x + 0.044715 * x**3)))
+
+
+def rmsnorm(x, gamma, xp=np):
+    return x / xp.sqrt((x * x).mean(axis=-1, keepdims=True) + 1e-5) * gamma
+
+
+def logsumexp(x, xp=np):
+    m = x.max(axis=-1)
+    return xp.log(xp.exp(x - m[:, None]).sum(axis=-1)) + m
+
+
+def cross_entropy(logits, labels, xp=np):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+    n = logits.shape[0]
+    return -log_probs[xp.arange(n), labels].mean()
+
+
+def _rows(size: str, rng) -> tuple:
+    return (_normal(rng, ROWWISE[size], scale=3.0),)
+
+
+def _rows_affine(size: str, rng) -> tuple:
+    rows, cols = ROWWISE[size]
+    x = _normal(rng, (rows, cols), scale=2.0, shift=0.5)
+    return x, _normal(rng, (cols,), 0.1, 1.0), _normal(rng, (cols,), 0.1)
+
+
+def _rows_scaled(size: str, rng) -> tuple:
+    rows, cols = ROWWISE[size]
+    return _normal(rng, (rows, cols), scale=2.0, shift=0.5), _normal(rng, (cols,), 0.1, 1.0)
+
+
+def _logits(size: str, rng) -> tuple:
+    rows, classes = ROWWISE[size]
+    return _normal(rng, (rows, classes), 2.0), rng.integers(0, classes, rows, dtype=np.int64)
+
+
+# --- optimiser, training steps, attention ----------------------------------------------------
+
+
+def adam(param, grad, m, v, xp=np):
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 10
+    m = b1 * m + (1.0 - b1) * grad
+    v = b2 * v + (1.0 - b2) * grad * grad
+    # bias corrections folded into the step size (Kingma & Ba, end of section 2)
+    step = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+    return param - step * m / (xp.sqrt(v) + eps), m, v
+
+
+def mlp(x, w1, w2, y, xp=np):
+    """Loss 0.5 * mean over rows of |tanh(x @ w1) @ w2 - y|^2, and its (w1, w2) gradients."""
+    h = xp.tanh(x @ w1)
+    out = h @ w2
+    diff = out - y
+    loss = 0.5 * (diff * diff).sum(axis=-1).mean()
+    ct_out = diff * (1.0 / x.shape[0])
+    grad_w2 = h.T @ ct_out
+    # d tanh = 1 - tanh^2
+    ct_pre = (ct_out @ w2.T) * (1.0 - h * h)
+    grad_w1 = x.T @ ct_pre
+    return loss, grad_w1, grad_w2
+
+
+def per_example_grads(features, targets, w, xp=np):
+    """Norms of each example's gradient of the logistic loss log(1 + exp(-y x.w)) in w."""
+    margin = targets * (features @ w)
+    # d/dw log(1 + exp(-m)) = -y x / (1 + exp(m))
+    coef = -targets / (1.0 + xp.exp(margin))
+    grads = coef[:, None] * features
+    return xp.sqrt((grads * grads).sum(axis=-1))
+
+
+def attention(q, k, v, xp=np):
+    scores = (q @ k.T) * (1.0 / math.sqrt(q.shape[-1]))
+    e = xp.exp(scores - scores.max(axis=-1, keepdims=True))
+    return (e / e.sum(axis=-1, keepdims=True)) @ v
+
+
+def _adam_inputs(size: str, rng) -> tuple:
+    shape = ADAM[size]
+    v = _normal(rng, shape, 0.01) ** 2
+    return _normal(rng, shape), _normal(rng, shape, 0.1), _normal(rng, shape, 0.01), v
+
+
+def _mlp_inputs(size: str, rng) -> tuple:
+    batch, inputs, hidden, outputs = MLP[size]
+    w1 = _normal(rng, (inputs, hidden), 1.0 / math.sqrt(inputs))
+    w2 = _normal(rng, (hidden, outputs), 1.0 / math.sqrt(hidden))
+    return _normal(rng, (batch, inputs)), w1, w2, _normal(rng, (batch, outputs))
+
+
+def _per_example_inputs(size: str, rng) -> tuple:
+    examples, features = PER_EXAMPLE[size]
+    targets = np.where(rng.random(examples) < 0.5, -1.0, 1.0).astype(np.float32)
+    w = _normal(rng, (features,), 1.0 / math.sqrt(features))
+    return _normal(rng, (examples, features)), targets, w
+
+
+def _attention_inputs(size: str, rng) -> tuple:
+    shape = ATTENTION[size]
+    return _normal(rng, shape), _normal(rng, shape), _normal(rng, shape)
+
+
+# --- the same workloads as torch tensor methods (no torch import needed here) ----------------
+
+
+def _torch_layernorm(x, gamma, beta):
+    mean = x.mean(-1, keepdim=True)
+    var = (x - mean).square().mean(-1, keepdim=True)
+    return (x - mean) * (var + 1e-5).rsqrt() * gamma + beta
+
+
+def _torch_gelu(x):
+    return 0.5 * x * (1.0 + (0.7978845608 * (x + 0.044715 * x**3)).tanh())
+
+
+def _torch_rmsnorm(x, gamma):
+    return x * (x.square().mean(-1, keepdim=True) + 1e-5).rsqrt() * gamma
+
+
+def _torch_adam(param, grad, m, v):
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 10
+    m = b1 * m + (1.0 - b1) * grad
+    v = b2 * v + (1.0 - b2) * grad * grad
+    step = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+    return param - step * m / (v.sqrt() + eps), m, v
+
+
+def _torch_mlp(x, w1, w2, y):
+    h = (x @ w1).tanh()
+    diff = h @ w2 - y
+    ct_out = diff * (1.0 / x.shape[0])
+    ct_pre = (ct_out @ w2.T) * (1.0 - h * h)
+    return 0.5 * diff.square().sum(-1).mean(), x.T @ ct_pre, h.T @ ct_out
+
+
+def _torch_cross_entropy(logits, labels):
+    return -logits.log_softmax(-1).gather(1, labels[:, None]).mean()
+
+
+def _torch_per_example_grads(features, targets, w):
+    coef = -targets / (1.0 + (targets * (features @ w)).exp())
+    return (coef[:, None] * features).norm(dim=-1)
+
+
+def _torch_attention(q, k, v):
+    return ((q @ k.T) * (1.0 / math.sqrt(q.shape[-1]))).softmax(-1) @ v
+
+
+WORKLOADS: list[Workload] = [
+    Workload(name="softmax", fn=softmax, make_inputs=_rows, torch_fn=lambda x: x.softmax(-1)),
+    Workload(name="layernorm", fn=layernorm, make_inputs=_rows_affine, torch_fn=_torch_layernorm),
+    Workload(name="gelu", fn=gelu, make_inputs=_rows, torch_fn=_torch_gelu),
+    Workload(name="rmsnorm", fn=rmsnorm, make_inputs=_rows_scaled, torch_fn=_torch_rmsnorm),
+    Workload(name="logsumexp", fn=logsumexp, make_inputs=_rows, torch_fn=lambda x: x.logsumexp(-1)),
+    Workload(
+        name="cross_entropy",
+        fn=cross_entropy,
+        make_inputs=_logits,
+        torch_fn=_torch_cross_entropy,
+    ),
+    Workload(name="adam", fn=adam, make_inputs=_adam_inputs, torch_fn=_torch_adam),
+    Workload(name="mlp", fn=mlp, make_inputs=_mlp_inputs, torch_fn=_torch_mlp),
+    Workload(
+        name="per_example_grads",
+        fn=per_example_grads,
+        make_inputs=_per_example_inputs,
+        torch_fn=_torch_per_example_grads,
+    ),
+    Workload(
+        name="attention", fn=attention, make_inputs=_attention_inputs, torch_fn=_torch_attention
+    ),
+]
+
+BY_NAME: dict[str, Workload] = {w.name: w for w in WORKLOADS}
