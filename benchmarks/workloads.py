@@ -35,9 +35,9 @@ PER_EXAMPLE = {
 ATTENTION = {"small": (128, 32), "default": (1024, 64), "gpu": (4096, 128), "large": (4096, 128)}
 
 
-def resolve_size(size: str, backend: str) -> str:
-    """The size key to use: "default" on the Triton backend means the GPU-sized default."""
-    return "gpu" if size == "default" and backend == "triton" else size
+def resolve_size(size: str, on_gpu: bool) -> str:
+    """The size key to use: "default" on a GPU means the GPU-sized default ("gpu")."""
+    return "gpu" if size == "default" and on_gpu else size
 
 
 def flatten(out) -> list:

@@ -1,0 +1,354 @@
+"""jitlib-bench: times the workloads in `benchmarks/` eagerly, under jitlib, and optionally
+under JAX and torch.compile, then prints a rich table (and `--json FILE` saves the figures).
+
+    jitlib-bench --size small --workload softmax --compare jax,torch
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+import jitlib as jl
+from benchmarks.workloads import BY_NAME, SIZES, WORKLOADS, Workload, flatten, resolve_size
+
+BUDGET_S = 0.4  # time spent measuring one implementation of one workload
+MAX_REPEAT = 2000
+TRACE_BATCHES = (32, 64, 48, 96, 80)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="jitlib-bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=SIZES, default="default")
+    parser.add_argument("--workload", action="append", choices=sorted(BY_NAME), metavar="NAME")
+    parser.add_argument("--backend", choices=("numpy", "triton", "auto"), default=None)
+    parser.add_argument("--compare", default="", help="comma list of: jax, torch")
+    parser.add_argument("--json", metavar="FILE", help="write all figures to FILE as JSON")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs (default: adaptive)")
+    args = parser.parse_args(argv)
+    args.compare = [name.strip() for name in args.compare.split(",") if name.strip()]
+    unknown = set(args.compare) - set(FRAMEWORKS)
+    if unknown:
+        parser.error(f"--compare: unknown framework(s) {', '.join(sorted(unknown))}")
+    return args
+
+
+# --- device ------------------------------------------------------------------------------
+
+
+def _cupy():
+    """CuPy when it and a CUDA device are usable, else None."""
+    try:
+        cupy = importlib.import_module("cupy")
+        return cupy if cupy.cuda.runtime.getDeviceCount() > 0 else None
+    except (ImportError, RuntimeError):
+        return None
+
+
+def _sync(out) -> None:
+    """Wait for device work that produced `out` (a no-op for numpy results)."""
+    if any(type(leaf).__module__.startswith("cupy") for leaf in flatten(out)):
+        importlib.import_module("cupy").cuda.Device().synchronize()
+
+
+def _to_host(out) -> list:
+    return [leaf.get() if hasattr(leaf, "get") else np.asarray(leaf) for leaf in flatten(out)]
+
+
+def _copy_bandwidth(cupy) -> float:
+    """Copy bandwidth in GB/s (read + write) of the host, or of the GPU when cupy is given."""
+    xp = cupy or np
+    src = xp.asarray(np.random.default_rng(0).random(1 << 24, dtype=np.float32))
+    dst = xp.empty_like(src)
+
+    def copy():
+        xp.copyto(dst, src)
+        _sync(dst)
+
+    return 2 * src.nbytes / _median_time(copy, repeat=None) / 1e9
+
+
+# --- timing ------------------------------------------------------------------------------
+
+
+def _median_time(call: Callable[[], object], repeat: int | None) -> float:
+    """Median seconds of `call()` after a warm-up; repeats adapt to BUDGET_S unless given."""
+    start = time.perf_counter()
+    call()
+    first = time.perf_counter() - start
+    count = repeat or max(3, min(MAX_REPEAT, int(BUDGET_S / max(first, 1e-7))))
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _synced(fn: Callable, args: tuple) -> Callable[[], object]:
+    def call():
+        out = fn(*args)
+        _sync(out)
+        return out
+
+    return call
+
+
+def _per_call_us(fn: Callable, x, calls: int = 2000) -> float:
+    """µs per call of fn(x), the median over a few batches of back-to-back calls."""
+
+    def batch():
+        for _ in range(calls):
+            fn(x)
+
+    return _median_time(batch, repeat=7) / calls * 1e6
+
+
+# --- frameworks to compare against -------------------------------------------------------
+
+
+def _jax_call(workload: Workload, args: tuple, on_gpu: bool) -> Callable[[], object]:
+    jax = importlib.import_module("jax")
+    fn = jax.jit(workload.jax_fn(jax.numpy))
+    device_args = tuple(jax.device_put(a) for a in args)
+    return lambda: jax.block_until_ready(fn(*device_args))
+
+
+def _torch_call(workload: Workload, args: tuple, on_gpu: bool) -> Callable[[], object]:
+    torch = importlib.import_module("torch")
+    device = "cuda" if on_gpu and torch.cuda.is_available() else "cpu"
+    fn = torch.compile(workload.torch_fn)
+    tensors = tuple(torch.from_numpy(a).to(device) for a in args)
+
+    def call():
+        out = fn(*tensors)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return out
+
+    return call
+
+
+FRAMEWORKS = {"jax": _jax_call, "torch": _torch_call}
+
+
+def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options) -> dict:
+    """{"ms", "speedup"} of the workload under another framework, or {"status": why not}."""
+    try:
+        call = FRAMEWORKS[name](workload, args, options.on_gpu)
+    except ImportError:
+        return {"status": "not installed"}
+    try:
+        seconds = _median_time(call, options.repeat)
+    except Exception as error:  # reported in the table and the JSON, not hidden
+        return {"status": f"error: {type(error).__name__}", "message": str(error)}
+    return {"ms": seconds * 1e3, "speedup": eager_s / seconds}
+
+
+# --- one workload ------------------------------------------------------------------------
+
+
+def _check(jitted: Callable, device_args: tuple, expected) -> str:
+    """Returns "ok", or why jitlib's result cannot be timed (a mismatch or a jitlib error)."""
+    try:
+        got = _to_host(jitted(*device_args))
+    except jl.JitError as error:
+        return f"error: {type(error).__name__}: {error}"
+    want = _to_host(expected)
+    if len(got) != len(want):
+        return f"mismatch: {len(got)} results, eager numpy gives {len(want)}"
+    for index, (g, w) in enumerate(zip(got, want, strict=True)):
+        try:
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+        except AssertionError as error:
+            lines = [line.strip() for line in str(error).splitlines()]
+            summary = [line for line in lines if line.startswith(("Mismatched", "Max", "(shapes"))]
+            return f"mismatch in result {index}: {'; '.join(summary)}"
+    return "ok"
+
+
+def _compile_ms(workload: Workload, args: tuple, backend: str | None) -> float:
+    start = time.perf_counter()
+    jl.jit(workload.fn, backend=backend).lower(*args).compile()
+    return (time.perf_counter() - start) * 1e3
+
+
+def _shape(args: tuple) -> str:
+    return ", ".join("x".join(map(str, a.shape)) for a in args)
+
+
+def _first_shape(shape: str) -> str:
+    """The table shows the first argument's shape; the JSON keeps all of them."""
+    return shape.split(", ")[0]
+
+
+def _time_jitlib(workload: Workload, options, args: tuple, expected, row: dict) -> None:
+    """Adds jitlib's figures to `row`, or only its status when it fails the check."""
+    device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
+    jitted = jl.jit(workload.fn, backend=options.backend)
+    row["status"] = _check(jitted, device_args, expected)
+    if row["status"] != "ok":
+        return
+    jitlib_s = _median_time(_synced(jitted, device_args), options.repeat)
+    row["jitlib_ms"] = jitlib_s * 1e3
+    row["speedup"] = row["eager_ms"] / row["jitlib_ms"]
+    row["gbs"] = workload.bytes_moved(args, expected) / jitlib_s / 1e9
+    row["pct_copy"] = 100 * row["gbs"] / options.copy_gbs
+    row["traces"] = jitted.cache_info().misses
+    row["compile_ms"] = _compile_ms(workload, args, options.backend)
+
+
+def _run(workload: Workload, options) -> dict:
+    """All figures of one workload as a JSON-ready dict."""
+    args = workload.make_inputs(options.size_key, np.random.default_rng(0))
+    expected = workload.fn(*args)
+    row = {"workload": workload.name, "shape": _shape(args)}
+    eager_s = _median_time(lambda: workload.fn(*args), options.repeat)
+    row["eager_ms"] = eager_s * 1e3
+    _time_jitlib(workload, options, args, expected, row)
+    row["compare"] = {
+        name: _compare(name, workload, args, eager_s, options) for name in options.compare
+    }
+    return row
+
+
+# --- whole-run figures ---------------------------------------------------------------------
+
+
+def _tiny_call(options) -> dict:
+    """The cache-hit cost of a tiny jitted function against the same lambda run eagerly."""
+    fn = lambda x: x * 2.0 + 1.0  # noqa: E731  (the figure is about a lambda)
+    x = np.random.default_rng(0).random(8, dtype=np.float32)
+    device_x = options.cupy.asarray(x) if options.cupy else x
+    jitted = jl.jit(fn, backend=options.backend)
+    jitted(device_x)
+    return {"jitlib_us": _per_call_us(jitted, device_x), "eager_us": _per_call_us(fn, x)}
+
+
+def _trace_count(options) -> int:
+    """Traces after calling one jitted function at several batch sizes of one signature."""
+    jitted = jl.jit(lambda x: x * 2.0 + x.sum(axis=-1, keepdims=True), backend=options.backend)
+    rng = np.random.default_rng(0)
+    for batch in TRACE_BATCHES:
+        x = rng.random((batch, 16), dtype=np.float32)
+        jitted(options.cupy.asarray(x) if options.cupy else x)
+    return jitted.cache_info().misses
+
+
+def _geomean(rows: list[dict]) -> float | None:
+    speedups = [row["speedup"] for row in rows if row.get("speedup")]
+    return math.exp(statistics.fmean(map(math.log, speedups))) if speedups else None
+
+
+def _resolve_options(options) -> argparse.Namespace:
+    """Adds the backend jitlib picks, whether it runs on the GPU, and the size key."""
+    probe = jl.jit(lambda x: x + 1.0, backend=options.backend).lower(np.ones(4, np.float32))
+    options.resolved_backend = probe.backend
+    interpreted = os.environ.get("TRITON_INTERPRET") == "1"
+    options.cupy = _cupy() if probe.backend == "triton" and not interpreted else None
+    options.on_gpu = options.cupy is not None
+    options.size_key = resolve_size(options.size, options.on_gpu)
+    return options
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def _number(value, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _compare_cell(result: dict) -> str:
+    if "ms" not in result:
+        return result["status"]
+    return f"{result['ms']:.2f} ms ({result['speedup']:.2f}x)"
+
+
+def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
+    table = Table(title=f"jitlib-bench ({backend} backend)")
+    table.add_column("workload", no_wrap=True)
+    table.add_column("size", no_wrap=True)
+    for column in ("eager ms", "jitlib ms", "speedup", "GB/s"):
+        table.add_column(column, justify="right")
+    for column in ("% copy BW", "compile ms", *compare):
+        table.add_column(column, justify="right")
+    for row in rows:
+        jitlib_cell = _number(row.get("jitlib_ms"))
+        if row["status"] != "ok":
+            jitlib_cell = f"[red]{row['status'].split(':')[0]}[/red]"
+        speedup = row.get("speedup")
+        cells = [row["workload"], _first_shape(row["shape"]), _number(row["eager_ms"]), jitlib_cell]
+        cells += [f"{speedup:.2f}x" if speedup else "-", _number(row.get("gbs"), 1)]
+        cells += [_number(row.get("pct_copy"), 0), _number(row.get("compile_ms"), 1)]
+        cells += [
+            _compare_cell(row.get("compare", {}).get(name, {"status": "-"})) for name in compare
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def _print_summary(console: Console, report: dict) -> None:
+    console.print(_table(report["rows"], report["compare"], report["backend"]))
+    for row in report["rows"]:
+        if row["status"] != "ok":
+            console.print(f"[red]{row['workload']}[/red]: {row['status']}")
+    tiny = report["tiny_call_us"]
+    console.print(
+        f"cached call of a tiny jitted function: {tiny['jitlib_us']:.1f} µs "
+        f"(the same lambda eagerly: {tiny['eager_us']:.1f} µs)"
+    )
+    batches = ", ".join(map(str, TRACE_BATCHES))
+    console.print(f"traces after batch sizes {batches}: {report['traces']} (expected 1)")
+    console.print(f"copy bandwidth: {report['copy_bandwidth_gbs']:.1f} GB/s")
+    console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; e.g. `main(["--size", "small", "--workload", "gelu"])`."""
+    options = _resolve_options(_parse(argv))
+    chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped output: wide enough for every column
+    options.copy_gbs = _copy_bandwidth(options.cupy)
+    rows = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("benchmarking", total=len(chosen) + 1)
+        for workload in chosen:
+            progress.update(task, description=f"{workload.name} ({options.size_key})")
+            rows.append(_run(workload, options))
+            progress.advance(task)
+        progress.update(task, description="tiny call and trace count")
+        tiny, traces = _tiny_call(options), _trace_count(options)
+        progress.advance(task)
+    report = {
+        "backend": options.resolved_backend,
+        "size": options.size_key,
+        "sizes": {row["workload"]: row["shape"] for row in rows},
+        "compare": options.compare,
+        "copy_bandwidth_gbs": options.copy_gbs,
+        "rows": rows,
+        "tiny_call_us": tiny,
+        "traces": traces,
+        "geomean_speedup": _geomean(rows),
+    }
+    _print_summary(console, report)
+    if options.json:
+        with open(options.json, "w") as file:
+            json.dump(report, file, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
