@@ -15,6 +15,7 @@ import sympy
 
 from ir import Function, as_text, shapes
 from ir.core import Eqn, Value
+from codegen import numpy_chunking
 from ir.ops import OPS, Literal
 
 
@@ -57,6 +58,9 @@ class _Emitter:
         self.constants: list = []
         self.origin, self.last = _origin_and_last_use(fn)
         self.counter = 0
+        # result value id -> name of a caller-given output buffer (used when chunking)
+        self.outputs: dict = {}
+        self.unwritten: list = []
 
     def name(self, value: Value) -> str:
         return self.names[id(value)]
@@ -113,8 +117,11 @@ class _Emitter:
         if eqn.op is OPS["constant"]:
             self.constant(eqn)
             return ""
-        target = self.reusable(eqn, index)
         call = self.call(eqn)
+        if id(eqn.out) in self.outputs and isinstance(eqn.op.impl, np.ufunc):
+            name = self.fresh(eqn.out)
+            return f"{name} = {call}, out={self.outputs.pop(id(eqn.out))})"
+        target = self.reusable(eqn, index)
         if target is not None:
             buffer = self.name(target)
             self.names[id(eqn.out)] = buffer
@@ -161,26 +168,90 @@ def _symbol_lines(fn: Function, names: dict) -> list:
     return lines
 
 
-def emit(fn: Function) -> NumpyKernel:
-    """Generate and compile the numpy function for `fn`."""
-    emitter = _Emitter(fn)
+def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> list:
+    """The function computing `fn` with one numpy call per equation; a result whose last
+    op is a ufunc is written into the matching `outputs` buffer when one is given."""
     params = [emitter.fresh(p, "a") for p in fn.params]
+    for value, buffer in zip(fn.results, outputs):
+        if value not in fn.params:
+            emitter.outputs.setdefault(id(value), buffer)
+    params += [f"{buffer}=None" for buffer in outputs]
     body = _symbol_lines(fn, emitter.names)
     for index, eqn in enumerate(fn.eqns):
         line = emitter.statement(eqn, index)
         if line:
             body.append(line + _source_comment(eqn.source))
     results = ", ".join(emitter.result(v) for v in fn.results)
+    emitter.unwritten = [b for b in outputs if b in emitter.outputs.values()]
     body.append(f"return ({results}{',' if len(fn.results) == 1 else ''})")
+    return [f"def {name}({', '.join(params)}):"] + [f"    {line}" for line in body]
+
+
+def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
+    """Run `block_fn` on blocks of rows small enough to keep its temporaries in cache."""
+    args = [f"a{i}" for i in range(len(fn.params))]
+    rows_of = [a for a, p in zip(args, fn.params) if p.type.shape and p.type.shape[0] == row]
+    lead = rows_of[0]
+    lines = [
+        f"def {name}({', '.join(args)}):",
+        f"    rows = {lead}.shape[0]",
+        f"    block = max(1, BLOCK_ELEMENTS // max(1, {lead}[0].size))",
+        "    if rows <= block:",
+        f"        return {block_fn}({', '.join(args)})",
+    ]
+    symbols = set().union(*[shapes.free_symbols(v.type.shape[1:]) for v in fn.results])
+    for sym in sorted(symbols, key=str):
+        arg, axis = next(
+            (a, p.type.shape.index(sym)) for a, p in zip(args, fn.params) if sym in p.type.shape
+        )
+        lines.append(f"    {sym} = {arg}.shape[{axis}]")
+    outs = [f"r{i}" for i in range(len(fn.results))]
+    for out, value in zip(outs, fn.results):
+        dims = ", ".join(["rows"] + [shapes.to_python(d) for d in value.type.shape[1:]])
+        lines.append(f"    {out} = np.empty(({dims},), dtype=np.{value.type.dtype})")
+    sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
+    sliced += [f"{o}[start:stop]" for o in outs]
+    parts = [f"part{i}" for i in range(len(outs))]
+    lines += [
+        "    for start in range(0, rows, block):",
+        "        stop = start + block",
+        f"        {', '.join(parts)}, = {block_fn}({', '.join(sliced)})",
+    ]
+    # results the block wrote into their output slice need no copy
+    lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
+    lines.append(f"    return ({', '.join(outs)},)")
+    return lines
+
+
+BLOCK_ELEMENTS = 262144  # per row-block of the widest input: temporaries stay in L2
+MIN_CHUNKED_OPS = 3  # fewer ops than this gain nothing from blocking
+
+
+def _worth_chunking(fn: Function):
+    busy = [e for e in fn.eqns if {"elementwise", "reduction"} & e.op.tags]
+    return numpy_chunking.row_symbol(fn) if len(busy) >= MIN_CHUNKED_OPS else None
+
+
+def emit(fn: Function, chunk: bool = True) -> NumpyKernel:
+    """Generate and compile the numpy function for `fn`."""
+    emitter = _Emitter(fn)
+    emitter.namespace["BLOCK_ELEMENTS"] = BLOCK_ELEMENTS
+    name = f"{fn.name}_numpy"
+    row = _worth_chunking(fn) if chunk else None
+    if row is None:
+        lines = _body(fn, emitter, name)
+    else:
+        outputs = tuple(f"r{i}" for i in range(len(fn.results)))
+        lines = _body(fn, emitter, f"{name}_block", outputs)
+        lines += ["", ""] + _driver(fn, row, f"{name}_block", name, emitter.unwritten)
     header = ["# jitlib numpy backend. Generated from this IR:"]
     header += [f"#   {line}" for line in as_text(fn).splitlines()]
     header += [f"# traced at {s}" for s in _sources(fn)]
+    if row is not None:
+        header.append(f"# every op is row-local along {row}: the body runs on blocks of rows")
     constants = [c for c in emitter.constants if "<constant" not in c]
     bound = [f"# {c}" for c in emitter.constants if "<constant" in c]
-    name = f"{fn.name}_numpy"
-    lines = header + bound + constants + [f"def {name}({', '.join(params)}):"]
-    lines += [f"    {line}" for line in body]
-    source = "\n".join(lines) + "\n"
+    source = "\n".join(header + bound + constants + lines) + "\n"
     filename = f"<jitlib:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), emitter.namespace)

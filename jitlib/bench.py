@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -271,7 +272,7 @@ def _number(value, digits: int = 2) -> str:
 
 def _compare_cell(result: dict) -> str:
     if "ms" not in result:
-        return result["status"]
+        return escape(result["status"])
     return f"{result['ms']:.2f} ms ({result['speedup']:.2f}x)"
 
 
@@ -286,7 +287,7 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
     for row in rows:
         jitlib_cell = _number(row.get("jitlib_ms"))
         if row["status"] != "ok":
-            jitlib_cell = f"[red]{row['status'].split(':')[0]}[/red]"
+            jitlib_cell = f"[red]{escape(row['status'].split(':')[0])}[/red]"
         speedup = row.get("speedup")
         cells = [row["workload"], _first_shape(row["shape"]), _number(row["eager_ms"]), jitlib_cell]
         cells += [f"{speedup:.2f}x" if speedup else "-", _number(row.get("gbs"), 1)]
@@ -302,7 +303,7 @@ def _print_summary(console: Console, report: dict) -> None:
     console.print(_table(report["rows"], report["compare"], report["backend"]))
     for row in report["rows"]:
         if row["status"] != "ok":
-            console.print(f"[red]{row['workload']}[/red]: {row['status']}")
+            console.print(f"[red]{row['workload']}[/red]: {escape(row['status'])}")
     tiny = report["tiny_call_us"]
     console.print(
         f"cached call of a tiny jitted function: {tiny['jitlib_us']:.1f} µs "
@@ -314,13 +315,9 @@ def _print_summary(console: Console, report: dict) -> None:
     console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmarks; e.g. `main(["--size", "small", "--workload", "gelu"])`."""
-    options = _resolve_options(_parse(argv))
+def _measure(options, console: Console) -> dict:
+    """Runs every chosen workload and the whole-run figures, under a progress bar."""
     chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # piped output: wide enough for every column
     options.copy_gbs = _copy_bandwidth(options.cupy)
     rows = []
     with Progress(console=console, transient=True) as progress:
@@ -332,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         progress.update(task, description="tiny call and trace count")
         tiny, traces = _tiny_call(options), _trace_count(options)
         progress.advance(task)
-    report = {
+    return {
         "backend": options.resolved_backend,
         "size": options.size_key,
         "sizes": {row["workload"]: row["shape"] for row in rows},
@@ -343,6 +340,19 @@ def main(argv: list[str] | None = None) -> int:
         "traces": traces,
         "geomean_speedup": _geomean(rows),
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; e.g. `main(["--size", "small", "--workload", "gelu"])`."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped output: wide enough for every column
+    try:
+        options = _resolve_options(_parse(argv))
+    except jl.JitError as error:  # e.g. a backend that cannot run here
+        console.print(f"[red]jitlib-bench:[/red] {escape(str(error))}")
+        return 2
+    report = _measure(options, console)
     _print_summary(console, report)
     if options.json:
         with open(options.json, "w") as file:

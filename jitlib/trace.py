@@ -52,6 +52,10 @@ class Trace:
                 self.guards.append(guard)
         return result
 
+    def current_type(self, type: ir.Type) -> ir.Type:
+        """`type` with its dims at the sizes of this trace: what the user's arrays are."""
+        return ir.Type(type.dtype, tuple(shapes.canon(sympy.sympify(d).subs(self.sizes)) for d in type.shape))
+
     def concrete(self, expr) -> int:
         """The current int value of a size expression, guarded to stay that value."""
         value = int(sympy.sympify(expr).subs(self.sizes))
@@ -68,8 +72,11 @@ class Trace:
         try:
             out = self.builder.bind(op, *[a.value for a in args], source=location, **params)
         except ir.ShapeError as error:
-            types = ", ".join(str(a.value.type) for a in args)
-            raise ShapeMismatchError(f"{op.name}({types}): {error}", location) from None
+            types = ", ".join(str(self.current_type(a.value.type)) for a in args)
+            symbols = set().union(*[shapes.free_symbols(a.value.type.shape) for a in args])
+            where = ", ".join(f"{s}={self.sizes[s]}" for s in sorted(symbols, key=str))
+            where = f" (here {where})" if where else ""
+            raise ShapeMismatchError(f"{op.name}({types}): {error}{where}", location) from None
         if isinstance(out, tuple):
             return tuple(Tracer(v, self, weak) for v in out)
         return Tracer(out, self, weak)

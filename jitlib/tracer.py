@@ -78,6 +78,22 @@ class SymDim:
     def __rtruediv__(self, other):
         return other / int(self)
 
+    def __pow__(self, other):
+        if isinstance(other, int | np.integer) and other >= 0:
+            return SymDim.wrap(self.expr ** int(other), self.trace)
+        return int(self) ** other  # d ** -0.5 and the like: a float of the current size
+
+    def __rpow__(self, other):
+        return other ** int(self)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # np.sqrt(x.shape[-1]): like `/`, a size meeting a float function becomes its current
+        # value (guarded). With a traced array among the inputs, the Tracer handles the call.
+        if any(isinstance(x, Tracer) for x in (*inputs, *kwargs.get("out", ()))):
+            return NotImplemented
+        concrete = [int(x) if isinstance(x, SymDim) else x for x in inputs]
+        return getattr(ufunc, method)(*concrete, **kwargs)
+
     def _compare(self, other, relation):
         other = other.expr if isinstance(other, SymDim) else other
         return self.trace.decide(relation(self.expr, other))

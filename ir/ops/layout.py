@@ -28,7 +28,11 @@ def _transpose_shape(x: Type, *, axes: tuple) -> Type:
 
 
 def _broadcast_shape(x: Type, *, shape: tuple) -> Type:
-    if len(shape) < x.ndim or shapes.broadcast(x.shape, shape) != tuple(shape):
+    # Compare dims with dims_equal, not ==: s0 and 6 are the same dim under a guard s0 == 6.
+    fits = len(shape) >= x.ndim and all(
+        shapes.dims_equal(a, b) for a, b in zip(shapes.broadcast(x.shape, shape), shape)
+    )
+    if not fits:
         raise ShapeError(
             f"cannot broadcast shape {shapes.fmt(x.shape)} to {shapes.fmt(tuple(shape))}"
         )

@@ -1,0 +1,121 @@
+"""Row chunking for the numpy backend: when every equation treats the leading axis of the
+inputs row by row (elementwise ops, reductions over other axes, row-preserving layout,
+matmul by a weight), the function can run on blocks of rows that fit in cache, so the
+temporaries of a long chain never travel to main memory.
+
+`row_symbol(fn)` finds that axis; the emitter then wraps the body in a loop over blocks.
+"""
+
+import sympy
+
+from ir import Function, shapes
+from ir.core import Eqn
+from ir.ops import OPS
+
+ROW, CONST = "row", "const"
+
+
+def _kind(shape: tuple, row: sympy.Symbol) -> str | None:
+    """ROW if the leading dim is the row symbol, CONST if `row` is nowhere in the shape."""
+    if shape and shape[0] == row and row not in shapes.free_symbols(shape[1:]):
+        return ROW
+    return None if row in shapes.free_symbols(shape) else CONST
+
+
+def _elementwise(eqn: Eqn, kinds: list, row) -> bool:
+    return all(k == CONST or x.type.ndim == eqn.out.type.ndim for k, x in zip(kinds, eqn.inputs))
+
+
+def _reduction(eqn: Eqn, kinds: list, row) -> bool:
+    axis = eqn.params["axis"]
+    return kinds == [ROW] and 0 not in (axis if isinstance(axis, tuple) else (axis,))
+
+
+def _matmul(eqn: Eqn, kinds: list, row) -> bool:
+    return kinds == [ROW, CONST] and eqn.inputs[0].type.ndim == 2
+
+
+def _gather(eqn: Eqn, kinds: list, row) -> bool:
+    axis = eqn.params["axis"]
+    return (kinds == [CONST, ROW] and axis == 0) or (kinds == [ROW, CONST] and axis > 0)
+
+
+def _transpose(eqn: Eqn, kinds: list, row) -> bool:
+    return kinds == [ROW] and eqn.params["axes"][0] == 0
+
+
+def _reshape(eqn: Eqn, kinds: list, row) -> bool:
+    return kinds == [ROW]  # the output keeps the leading row axis (checked by the caller)
+
+
+def _broadcast(eqn: Eqn, kinds: list, row) -> bool:
+    # A row-free value broadcast over rows is the same in every block.
+    return kinds == [CONST] or eqn.inputs[0].type.ndim == eqn.out.type.ndim
+
+
+def _slice(eqn: Eqn, kinds: list, row) -> bool:
+    start, stop, step = (eqn.params[k][0] for k in ("start", "stop", "step"))
+    return kinds == [ROW] and start == 0 and step == 1 and stop == row
+
+
+def _concatenate(eqn: Eqn, kinds: list, row) -> bool:
+    return all(k == ROW for k in kinds) and eqn.params["axis"] > 0
+
+
+BY_TAG = {
+    "elementwise": _elementwise,
+    "reduction": _reduction,
+    "matmul": _matmul,
+    "gather": _gather,
+}
+BY_OP = {
+    OPS["transpose"]: _transpose,
+    OPS["reshape"]: _reshape,
+    OPS["broadcast_to"]: _broadcast,
+    OPS["slice"]: _slice,
+    OPS["concatenate"]: _concatenate,
+}
+
+
+def _rule(eqn: Eqn):
+    if eqn.op in BY_OP:
+        return BY_OP[eqn.op]
+    return next((rule for tag, rule in BY_TAG.items() if tag in eqn.op.tags), None)
+
+
+def _mentions(eqn: Eqn, row) -> bool:
+    for param in eqn.params.values():
+        for item in param if isinstance(param, tuple) else (param,):
+            if isinstance(item, sympy.Basic) and row in item.free_symbols:
+                return True
+    return False
+
+
+def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
+    """The kind of the equation's output, or None when it mixes rows."""
+    kinds = [kind[id(x)] for x in eqn.inputs]
+    if None in kinds or len(eqn.outputs) != 1:
+        return None
+    out_kind = _kind(eqn.out.type.shape, row)
+    if out_kind == CONST:
+        return CONST if ROW not in kinds and not _mentions(eqn, row) else None
+    rule = _rule(eqn)
+    if out_kind == ROW and rule is not None and rule(eqn, kinds, row):
+        return ROW
+    return None
+
+
+def row_symbol(fn: Function) -> sympy.Symbol | None:
+    """The symbol of a leading axis the whole function processes row by row, if any."""
+    leading = (p.type.shape[0] for p in fn.params if p.type.shape)
+    row = next((d for d in leading if isinstance(d, sympy.Symbol)), None)
+    if row is None:
+        return None
+    kind = {id(p): _kind(p.type.shape, row) for p in fn.params}
+    for eqn in fn.eqns:
+        kind[id(eqn.out)] = _stays_in_rows(eqn, kind, row)
+        if kind[id(eqn.out)] is None:
+            return None
+    if not all(kind.get(id(v)) == ROW for v in fn.results):
+        return None
+    return row
