@@ -1,0 +1,172 @@
+"""The benchmark workloads compute what they claim (checked against plain references), and
+jitlib-bench runs end to end and writes its JSON."""
+
+import importlib.util
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks import workloads
+from benchmarks.workloads import BY_NAME, WORKLOADS
+
+
+def _inputs(name: str, seed: int = 0) -> tuple:
+    return BY_NAME[name].make_inputs("small", np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
+def test_small_inputs_are_float32_and_outputs_keep_it(workload):
+    args = workload.make_inputs("small", np.random.default_rng(0))
+    assert all(a.dtype in (np.float32, np.int64) for a in args)
+    outputs = workloads.flatten(workload.fn(*args))
+    assert all(np.asarray(out).dtype == np.float32 for out in outputs)
+    assert all(np.isfinite(out).all() for out in outputs)
+    assert workload.bytes_moved(args, workload.fn(*args)) > 0
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
+def test_xp_argument_selects_the_array_module(workload):
+    args = workload.make_inputs("small", np.random.default_rng(1))
+    for got, want in zip(
+        workloads.flatten(workload.jax_fn(np)(*args)),
+        workloads.flatten(workload.fn(*args)),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_every_workload_has_every_size():
+    tables = [
+        workloads.ROWWISE,
+        workloads.ADAM,
+        workloads.MLP,
+        workloads.PER_EXAMPLE,
+        workloads.ATTENTION,
+    ]
+    for table in tables:
+        assert set(table) == {*workloads.SIZES, "gpu"}
+    assert workloads.resolve_size("default", on_gpu=True) == "gpu"
+    assert workloads.resolve_size("small", on_gpu=True) == "small"
+
+
+def test_softmax_rows_are_distributions():
+    (x,) = _inputs("softmax")
+    out = workloads.softmax(x)
+    assert (out > 0).all()
+    np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(workloads.softmax(x + 3.0), out, rtol=1e-4, atol=1e-7)
+
+
+def test_layernorm_rows_have_zero_mean_unit_variance():
+    x, gamma, beta = _inputs("layernorm")
+    normed = (workloads.layernorm(x, gamma, beta) - beta) / gamma
+    np.testing.assert_allclose(normed.mean(axis=-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(normed.var(axis=-1), 1.0, rtol=1e-3)
+
+
+def test_rmsnorm_rows_have_unit_mean_square():
+    x, gamma = _inputs("rmsnorm")
+    normed = workloads.rmsnorm(x, gamma) / gamma
+    np.testing.assert_allclose((normed * normed).mean(axis=-1), 1.0, rtol=1e-3)
+
+
+def test_gelu_is_close_to_x_times_normal_cdf():
+    (x,) = _inputs("gelu")
+    exact = x * 0.5 * (1.0 + np.vectorize(math.erf)(x.astype(np.float64) / math.sqrt(2.0)))
+    np.testing.assert_allclose(workloads.gelu(x), exact, atol=2e-3)
+
+
+def test_logsumexp_matches_float64_and_shifts():
+    (x,) = _inputs("logsumexp")
+    want = np.log(np.exp(x.astype(np.float64)).sum(axis=-1))
+    np.testing.assert_allclose(workloads.logsumexp(x), want, rtol=1e-5)
+    np.testing.assert_allclose(workloads.logsumexp(x + 100.0), want + 100.0, rtol=1e-5)
+
+
+def test_cross_entropy_matches_a_loop():
+    logits, labels = _inputs("cross_entropy")
+    rows = logits.astype(np.float64)
+    pairs = zip(rows, labels, strict=True)
+    losses = [np.log(np.exp(row).sum()) - row[label] for row, label in pairs]
+    np.testing.assert_allclose(workloads.cross_entropy(logits, labels), np.mean(losses), rtol=1e-5)
+
+
+def test_adam_matches_the_bias_corrected_update():
+    param, grad, m, v = _inputs("adam")
+    new_param, new_m, new_v = workloads.adam(param, grad, m, v)
+    assert all(a.shape == param.shape for a in (new_param, new_m, new_v))
+    lr, b1, b2, t = 1e-3, 0.9, 0.999, 10
+    p64, g64, m64, v64 = (a.astype(np.float64) for a in (param, grad, m, v))
+    want_m = b1 * m64 + (1 - b1) * g64
+    want_v = b2 * v64 + (1 - b2) * g64 * g64
+    m_hat, v_hat = want_m / (1 - b1**t), want_v / (1 - b2**t)
+    np.testing.assert_allclose(new_m, want_m, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(new_v, want_v, rtol=1e-5, atol=1e-12)
+    want_step = lr * m_hat / np.sqrt(v_hat)
+    np.testing.assert_allclose(param - new_param, want_step, rtol=1e-3, atol=3e-7)
+
+
+def test_mlp_gradient_matches_central_differences():
+    rng = np.random.default_rng(0)
+    x, w1, w2, y = (a.astype(np.float64) for a in _inputs("mlp"))
+    loss, grad_w1, grad_w2 = workloads.mlp(x, w1, w2, y)
+    d1, d2 = rng.standard_normal(w1.shape), rng.standard_normal(w2.shape)
+    h = 1e-6
+    plus = workloads.mlp(x, w1 + h * d1, w2 + h * d2, y)[0]
+    minus = workloads.mlp(x, w1 - h * d1, w2 - h * d2, y)[0]
+    numeric = (plus - minus) / (2 * h)
+    analytic = (grad_w1 * d1).sum() + (grad_w2 * d2).sum()
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
+    out = np.tanh(x @ w1) @ w2
+    np.testing.assert_allclose(loss, 0.5 * ((out - y) ** 2).sum() / len(x), rtol=1e-12)
+
+
+def test_per_example_grads_match_a_loop():
+    features, targets, w = _inputs("per_example_grads")
+    norms = []
+    for x, y in zip(features.astype(np.float64), targets.astype(np.float64), strict=True):
+        # d/dw log(1 + exp(-y x.w)) = -y x sigmoid(-y x.w)
+        grad = -y * x / (1.0 + np.exp(y * (x @ w)))
+        norms.append(np.linalg.norm(grad))
+    np.testing.assert_allclose(workloads.per_example_grads(features, targets, w), norms, rtol=1e-4)
+
+
+def test_attention_matches_a_loop_over_queries():
+    q, k, v = (a.astype(np.float64) for a in _inputs("attention"))
+    rows = []
+    for query in q:
+        weights = np.exp(k @ query / math.sqrt(q.shape[1]))
+        rows.append(weights @ v / weights.sum())
+    got = workloads.attention(*_inputs("attention"))
+    np.testing.assert_allclose(got, np.array(rows), rtol=1e-4, atol=1e-5)
+
+
+# --- the CLI ------------------------------------------------------------------------------
+
+
+def test_bench_main_writes_json(tmp_path):
+    bench = pytest.importorskip("jitlib.bench")
+    path = tmp_path / "b.json"
+    assert bench.main(["--size", "small", "--workload", "gelu", "--json", str(path)]) == 0
+    report = json.loads(path.read_text())
+    (row,) = [row for row in report["rows"] if row["workload"] == "gelu"]
+    assert row["status"] == "ok"
+    assert row["jitlib_ms"] > 0
+    assert row["traces"] == 1
+    assert report["traces"] == 1
+    assert report["copy_bandwidth_gbs"] > 0
+    assert report["tiny_call_us"]["jitlib_us"] > 0
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch") is not None, reason="needs torch to be absent"
+)
+def test_bench_reports_a_missing_framework(tmp_path):
+    bench = pytest.importorskip("jitlib.bench")
+    path = tmp_path / "b.json"
+    argv = ["--size", "small", "--workload", "softmax", "--compare", "torch", "--repeat", "3"]
+    assert bench.main([*argv, "--json", str(path)]) == 0
+    (row,) = json.loads(path.read_text())["rows"]
+    assert row["compare"]["torch"] == {"status": "not installed"}
