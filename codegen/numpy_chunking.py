@@ -22,8 +22,17 @@ def _kind(shape: tuple, row: sympy.Symbol) -> str | None:
     return None if row in shapes.free_symbols(shape) else CONST
 
 
+def _spans_rows(x, out) -> bool:
+    """A row-free input is the same in every block only if it broadcasts along the rows; one
+    whose leading axis lines up with them (a constant of the row count) would need slicing."""
+    return x.type.ndim < out.type.ndim or x.type.shape[0] == 1
+
+
 def _elementwise(eqn: Eqn, kinds: list, row) -> bool:
-    return all(k == CONST or x.type.ndim == eqn.out.type.ndim for k, x in zip(kinds, eqn.inputs))
+    return all(
+        _spans_rows(x, eqn.out) if k == CONST else x.type.ndim == eqn.out.type.ndim
+        for k, x in zip(kinds, eqn.inputs)
+    )
 
 
 def _reduction(eqn: Eqn, kinds: list, row) -> bool:
@@ -50,7 +59,9 @@ def _reshape(eqn: Eqn, kinds: list, row) -> bool:
 
 def _broadcast(eqn: Eqn, kinds: list, row) -> bool:
     # A row-free value broadcast over rows is the same in every block.
-    return kinds == [CONST] or eqn.inputs[0].type.ndim == eqn.out.type.ndim
+    if kinds == [CONST]:
+        return _spans_rows(eqn.inputs[0], eqn.out)
+    return eqn.inputs[0].type.ndim == eqn.out.type.ndim
 
 
 def _slice(eqn: Eqn, kinds: list, row) -> bool:

@@ -60,6 +60,7 @@ class _Emitter:
         self.counter = 0
         # result value id -> name of a caller-given output buffer (used when chunking)
         self.outputs: dict = {}
+        self.written: set = set()  # the output buffers some equation wrote with out=
         self.unwritten: list = []
 
     def name(self, value: Value) -> str:
@@ -86,7 +87,10 @@ class _Emitter:
             self.namespace[name] = np.asarray(value.array, dtype=dtype)
             self.constants.append(f"{name} = <constant {eqn.out.type} {value!r}>  (bound at compile)")
         else:
-            self.constants.append(f"{name} = np.{dtype}({value!r})")
+            text = repr(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                text = f"float('{text}')"  # repr gives nan / inf, which are not Python names
+            self.constants.append(f"{name} = np.{dtype}({text})")
 
     def reusable(self, eqn: Eqn, index: int) -> Value | None:
         """A dead input whose buffer the output can be written into."""
@@ -120,7 +124,9 @@ class _Emitter:
         call = self.call(eqn)
         if id(eqn.out) in self.outputs and isinstance(eqn.op.impl, np.ufunc):
             name = self.fresh(eqn.out)
-            return f"{name} = {call}, out={self.outputs.pop(id(eqn.out))})"
+            buffer = self.outputs.pop(id(eqn.out))
+            self.written.add(buffer)
+            return f"{name} = {call}, out={buffer})"
         target = self.reusable(eqn, index)
         if target is not None:
             buffer = self.name(target)
@@ -182,7 +188,8 @@ def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> li
         if line:
             body.append(line + _source_comment(eqn.source))
     results = ", ".join(emitter.result(v) for v in fn.results)
-    emitter.unwritten = [b for b in outputs if b in emitter.outputs.values()]
+    # a result that is a parameter, a view or a repeat of another result is copied in
+    emitter.unwritten = [b for b in outputs if b not in emitter.written]
     body.append(f"return ({results}{',' if len(fn.results) == 1 else ''})")
     return [f"def {name}({', '.join(params)}):"] + [f"    {line}" for line in body]
 

@@ -55,7 +55,7 @@ def _leaf_type(leaf, dims: tuple) -> tuple:
     try:
         return ir.Type(dtypes.canonical(leaf.dtype), dims), False
     except ir.IRError as error:
-        raise UnsupportedError(f"argument of dtype {leaf.dtype}: {error}", location="") from None
+        raise UnsupportedError(f"argument of dtype {leaf.dtype}: {error}") from None
 
 
 def _symbolic_dims(leaves: list, dynamic: bool) -> tuple:
@@ -89,25 +89,27 @@ class JitFunction:
 
     # --- arguments ------------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple:
-        """(dynamic pytree, static key): statics are replaced by None in the pytree."""
+        """(dynamic pytree, static key): statics are replaced by None in the pytree. The key
+        holds each static's type too: 1, 1.0 and True are equal but trace differently."""
         if not self.static_argnums and not self.static_argnames:
             return (args, kwargs) if kwargs else args, ()
         statics = []
         dynamic_args = list(args)
         for i in self.static_argnums:
             if i < len(args):
-                statics.append((i, args[i]))
+                statics.append((i, args[i], type(args[i])))
                 dynamic_args[i] = None
         dynamic_kwargs = dict(kwargs)
         for name in self.static_argnames:
             if name in kwargs:
-                statics.append((name, dynamic_kwargs.pop(name)))
+                value = dynamic_kwargs.pop(name)
+                statics.append((name, value, type(value)))
         try:
             hash(tuple(statics))
         except TypeError:
             raise ArgumentError(
-                f"static arguments of {self.__name__} must be hashable, got {statics!r}",
-                location="",
+                f"static arguments of {self.__name__} must be hashable, got "
+                f"{[(where, value) for where, value, _ in statics]!r}"
             ) from None
         return (tuple(dynamic_args), dynamic_kwargs), tuple(statics)
 
@@ -116,7 +118,7 @@ class JitFunction:
         if not self.static_argnums and not self.static_argnames:
             return (dynamic[0], dynamic[1]) if kwargs_given else (dynamic, {})
         args, kwargs = list(dynamic[0]), dict(dynamic[1])
-        for where, value in statics:
+        for where, value, _ in statics:
             if isinstance(where, int):
                 args[where] = value
             else:
@@ -157,7 +159,7 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
-        shape_key, sizes, arrays = signature(leaves, self.dynamic)
+        shape_key, sizes = signature(leaves, self.dynamic)
         key = (treedef, shape_key, statics)
         entry = self._cache.lookup(key, sizes)
         if entry is None:
@@ -166,7 +168,7 @@ class JitFunction:
                 if entry is None:
                     entry = self._compile(args, kwargs)
                     self._cache.add(key, entry)
-        return pytree.tree_unflatten(entry.out_tree, entry.run(*arrays))
+        return pytree.tree_unflatten(entry.out_tree, entry.run(*leaves))
 
     def cache_info(self):
         """(hits, misses, entries); misses count traces."""
@@ -206,9 +208,10 @@ def jit(
 
     def wrap(f: Callable) -> JitFunction:
         if not callable(f):
-            raise ArgumentError(f"jit expects a function, got {type(f).__name__}", location="")
+            raise ArgumentError(f"jit expects a function, got {type(f).__name__}")
         names = _static_names(f, static_argnums, static_argnames)
-        return JitFunction(f, static_argnums, names, backend, dynamic)
+        nums = _static_nums(f, static_argnums, static_argnames)
+        return JitFunction(f, nums, names, backend, dynamic)
 
     return wrap if fn is None else wrap(fn)
 
@@ -221,6 +224,17 @@ def _static_names(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tup
         return tuple(names)
     extra = [params[i] for i in nums if i < len(params)]
     return tuple(dict.fromkeys([*names, *extra]))
+
+
+def _static_nums(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tuple:
+    """Static argument positions, including those named (so positional calls work too)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return tuple(nums)
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    extra = [positional.index(name) for name in names if name in positional]
+    return tuple(dict.fromkeys([*nums, *extra]))
 
 
 def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()):

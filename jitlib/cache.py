@@ -18,15 +18,14 @@ from jitlib.errors import ArgumentError
 CacheInfo = namedtuple("CacheInfo", "hits misses entries")
 
 _SCALAR_KINDS = {bool: "weak_bool", int: "weak_int64", float: "weak_float64"}
-_SCALAR_TYPES = {bool: np.bool_, int: np.int64, float: np.float64}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def signature(leaves: list, dynamic: bool) -> tuple:
-    """(key, sizes, arrays): the shape signature of the leaves, the size of each symbol
-    class, and the leaves as arrays ready for the compiled code."""
+    """(key, sizes): the shape signature of the leaves and the size of each symbol class.
+    Python scalars are passed on as they are: weak, as numpy treats them."""
     classes: dict = {}
     key = []
-    arrays = leaves
     for index, leaf in enumerate(leaves):
         kind = type(leaf)
         if kind is np.ndarray or isinstance(leaf, np.generic):
@@ -35,17 +34,15 @@ def signature(leaves: list, dynamic: bool) -> tuple:
                 dims = tuple(d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims)
             key.append((leaf.dtype, dims))
         elif kind in _SCALAR_KINDS:
-            if arrays is leaves:
-                arrays = list(leaves)
-            arrays[index] = _SCALAR_TYPES[kind](leaf)
+            if kind is int and not _INT64_MIN <= leaf <= _INT64_MAX:
+                raise ArgumentError(f"argument leaf {index}: Python int {leaf} does not fit int64")
             key.append((_SCALAR_KINDS[kind], ()))
         else:
             raise ArgumentError(
                 f"argument leaf {index} is a {kind.__name__}, which is neither an array nor a "
-                "number; pass it as a static argument (static_argnums/static_argnames)",
-                location="",
+                "number; pass it as a static argument (static_argnums/static_argnames)"
             )
-    return tuple(key), list(classes), arrays
+    return tuple(key), list(classes)
 
 
 def compile_guards(guards: list, symbols: list):

@@ -54,7 +54,8 @@ class Trace:
 
     def current_type(self, type: ir.Type) -> ir.Type:
         """`type` with its dims at the sizes of this trace: what the user's arrays are."""
-        return ir.Type(type.dtype, tuple(shapes.canon(sympy.sympify(d).subs(self.sizes)) for d in type.shape))
+        dims = tuple(shapes.canon(sympy.sympify(d).subs(self.sizes)) for d in type.shape)
+        return ir.Type(type.dtype, dims)
 
     def concrete(self, expr) -> int:
         """The current int value of a size expression, guarded to stay that value."""

@@ -38,6 +38,8 @@ class SymDim:
     def _binary(self, other, fn):
         if isinstance(other, SymDim):
             other = other.expr
+        elif isinstance(other, Tracer):
+            return NotImplemented  # the Tracer's reflected op keeps the size symbolic (`dim`)
         elif not isinstance(other, int | np.integer):
             return fn(int(self), other)
         return SymDim.wrap(fn(self.expr, int(other) if isinstance(other, np.integer) else other), self.trace)
@@ -73,10 +75,10 @@ class SymDim:
         return SymDim.wrap(-self.expr, self.trace)
 
     def __truediv__(self, other):
-        return int(self) / other
+        return NotImplemented if isinstance(other, Tracer) else int(self) / other
 
     def __rtruediv__(self, other):
-        return other / int(self)
+        return NotImplemented if isinstance(other, Tracer) else other / int(self)
 
     def __pow__(self, other):
         if isinstance(other, int | np.integer) and other >= 0:
@@ -176,6 +178,12 @@ class Tracer:
     def __repr__(self) -> str:
         return f"Tracer({self.value.type})"
 
+    def __getattr__(self, name: str):
+        # an ndarray method the tracer lacks (x.cumsum()) is unsupported, not a typo
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            raise _unsupported(f"ndarray.{name}")
+        raise AttributeError(f"'Tracer' object has no attribute {name!r}")
+
     # --- numpy protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
@@ -187,8 +195,9 @@ class Tracer:
 
     def __array_function__(self, func, types, args, kwargs):
         fn = dispatch.HANDLED.get(func)
-        if fn is None:
-            raise _unsupported(func.__name__)
+        if fn is None:  # named with its submodule: numpy.fft.fft, not numpy.fft
+            module = (getattr(func, "__module__", None) or "numpy").removeprefix("numpy")
+            raise _unsupported(f"{module}.{func.__name__}".lstrip("."))
         return fn(*args, **kwargs)
 
     def _concretize(self, what: str):

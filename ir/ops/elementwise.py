@@ -120,7 +120,10 @@ def _convert_shape(x: Type, *, dtype: str) -> Type:
 
 
 def convert(x, *, dtype: str):
-    """x.astype(dtype), always a fresh array."""
+    """x.astype(dtype), always a fresh array. A Python scalar (a weak argument) converts as
+    numpy converts it, so an int too large for the dtype raises OverflowError."""
+    if isinstance(x, bool | int | float):
+        return np.asarray(x, dtype=dtype)
     return np.asarray(x).astype(dtype)
 
 

@@ -115,8 +115,17 @@ def astype(x: Tracer, dtype) -> Tracer:
     return x.trace.bind(OPS["convert"], x, dtype=dtype)
 
 
+def same_dtype(tracers: list) -> list:
+    """The tracers converted to numpy's common dtype, for ops whose inputs share one dtype
+    (select, concatenate), where promote() leaves strong operands as they are."""
+    if len({t.value.type.dtype for t in tracers}) <= 1:
+        return list(tracers)
+    target = canonical_dtype(np.result_type(*[np.dtype(dtype_name(t)) for t in tracers]))
+    return [astype(t, target) for t in tracers]
+
+
 def canonical_dtype(dtype) -> str:
-    if dtype in (float, int, bool):
+    if dtype is float or dtype is int or dtype is bool:  # `in` would match np.dtype("int64")
         dtype = {float: "float64", int: "int64", bool: "bool"}[dtype]
     try:
         return dtypes.canonical(dtype)

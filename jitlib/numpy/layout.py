@@ -6,7 +6,7 @@ from ir import shapes
 from ir.errors import ShapeError
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, dims, function, promote
+from jitlib.numpy._core import as_tracer, dims, function, promote, same_dtype
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -110,6 +110,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if out is not None:
         raise UnsupportedError("numpy.concatenate with out= is not supported inside @jit")
     trace_, tracers, weak = promote(*arrays)
+    tracers = same_dtype(tracers)
     if axis is None:
         tracers = [reshape(t, (-1,)) for t in tracers]
         axis = 0

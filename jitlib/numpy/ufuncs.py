@@ -5,7 +5,7 @@ import numpy as np
 
 from ir.ops import OPS
 from jitlib.errors import UnsupportedError
-from jitlib.numpy._core import astype, bind, function, promote
+from jitlib.numpy._core import astype, bind, function, promote, same_dtype
 
 
 def _ufunc_function(op):
@@ -51,6 +51,7 @@ def where(condition, x=None, y=None):
     trace_, (cond,), _ = promote(condition)
     cond = astype(cond, "bool")
     trace_, (x, y), weak = promote(x, y)
+    x, y = same_dtype([x, y])
     return trace_.bind(OPS["select"], cond, x, y, weak=weak)
 
 

@@ -1,0 +1,397 @@
+"""Each pass: golden IR text before and after it, and that it keeps values, keeps the IR
+valid (`ir.verify`) and leaves its input Function untouched."""
+
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import ir
+import jitlib as jl
+import jitlib.numpy as jnp
+from ir.passes import PIPELINE, cse, dce, fold, optimize, simplify
+
+
+class Case(NamedTuple):
+    name: str
+    fn: object
+    shape: tuple
+    run_pass: object
+    before: str
+    after: str
+
+
+def traced(fn, *args) -> ir.Function:
+    return jl.make_ir(fn)(*args).ir
+
+
+def rand(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+CASES = [
+    Case(
+        "identities",
+        lambda x: (x * 1.0 + 0.0 - 0.0) / 1.0,
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=1.0, dtype=float32] : f32[]
+  %2 = multiply %0, %1 : f32[s0,s1]
+  %3 = constant[value=0.0, dtype=float32] : f32[]
+  %4 = add %2, %3 : f32[s0,s1]
+  %5 = constant[value=0.0, dtype=float32] : f32[]
+  %6 = subtract %4, %5 : f32[s0,s1]
+  %7 = constant[value=1.0, dtype=float32] : f32[]
+  %8 = divide %6, %7 : f32[s0,s1]
+  return %8
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=1.0, dtype=float32] : f32[]
+  %2 = constant[value=0.0, dtype=float32] : f32[]
+  %3 = constant[value=0.0, dtype=float32] : f32[]
+  %4 = constant[value=1.0, dtype=float32] : f32[]
+  return %0
+}""",
+    ),
+    Case(
+        "double_negation",
+        lambda x: np.negative(np.negative(x)),
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = negative %0 : f32[s0,s1]
+  %2 = negative %1 : f32[s0,s1]
+  return %2
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = negative %0 : f32[s0,s1]
+  return %0
+}""",
+    ),
+    Case(
+        "reshape_of_reshape",
+        lambda x: x.reshape(-1, 2).reshape(-1),
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = reshape[shape=(-1, 2)] %0 : f32[s0*s1/2,2]
+  %2 = reshape[shape=(-1,)] %1 : f32[s0*s1]
+  return %2
+}
+guards: Eq(Mod(s0*s1, 2), 0)""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = reshape[shape=(-1, 2)] %0 : f32[s0*s1/2,2]
+  %2 = reshape[shape=(s0*s1,)] %0 : f32[s0*s1]
+  return %2
+}
+guards: Eq(Mod(s0*s1, 2), 0)""",
+    ),
+    Case(
+        "reshape_back",
+        lambda x: x.reshape(-1).reshape(x.shape),
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = reshape[shape=(-1,)] %0 : f32[s0*s1]
+  %2 = reshape[shape=(s0, s1)] %1 : f32[s0,s1]
+  return %2
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = reshape[shape=(-1,)] %0 : f32[s0*s1]
+  return %0
+}""",
+    ),
+    Case(
+        "transpose_of_transpose",
+        lambda x: x.T.T,
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = transpose[axes=(1, 0)] %0 : f32[s1,s0]
+  %2 = transpose[axes=(1, 0)] %1 : f32[s0,s1]
+  return %2
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = transpose[axes=(1, 0)] %0 : f32[s1,s0]
+  return %0
+}""",
+    ),
+    Case(  # transpose(transpose(x, p), q) == transpose(x, p[q]): here (2, 0, 1)
+        "transpose_composition",
+        lambda x: np.transpose(np.transpose(x, (1, 2, 0)), (1, 2, 0)),
+        (2, 3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1,s2]) {
+  %1 = transpose[axes=(1, 2, 0)] %0 : f32[s1,s2,s0]
+  %2 = transpose[axes=(1, 2, 0)] %1 : f32[s2,s0,s1]
+  return %2
+}""",
+        """func lambda(%0: f32[s0,s1,s2]) {
+  %1 = transpose[axes=(1, 2, 0)] %0 : f32[s1,s2,s0]
+  %2 = transpose[axes=(2, 0, 1)] %0 : f32[s2,s0,s1]
+  return %2
+}""",
+    ),
+    Case(
+        "broadcast_scalar_into_elementwise",
+        lambda x: jnp.full(x.shape, 2.0, np.float32) * x,
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = broadcast_to[shape=(s0, s1)] %1 : f32[s0,s1]
+  %3 = multiply %2, %0 : f32[s0,s1]
+  return %3
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = broadcast_to[shape=(s0, s1)] %1 : f32[s0,s1]
+  %3 = multiply %1, %0 : f32[s0,s1]
+  return %3
+}""",
+    ),
+    Case(
+        "small_powers",
+        lambda x: x**2 + x**3 + x**4,
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = power %0, %1 : f32[s0,s1]
+  %3 = constant[value=3.0, dtype=float32] : f32[]
+  %4 = power %0, %3 : f32[s0,s1]
+  %5 = add %2, %4 : f32[s0,s1]
+  %6 = constant[value=4.0, dtype=float32] : f32[]
+  %7 = power %0, %6 : f32[s0,s1]
+  %8 = add %5, %7 : f32[s0,s1]
+  return %8
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = multiply %0, %0 : f32[s0,s1]
+  %3 = constant[value=3.0, dtype=float32] : f32[]
+  %4 = multiply %0, %0 : f32[s0,s1]
+  %5 = multiply %4, %0 : f32[s0,s1]
+  %6 = add %2, %5 : f32[s0,s1]
+  %7 = constant[value=4.0, dtype=float32] : f32[]
+  %8 = multiply %0, %0 : f32[s0,s1]
+  %9 = multiply %8, %8 : f32[s0,s1]
+  %10 = add %6, %9 : f32[s0,s1]
+  return %10
+}""",
+    ),
+    Case(  # 2 * 3 + 1 == 7
+        "fold_scalar_arithmetic",
+        lambda x: x * (jnp.full((), 2.0, np.float32) * 3.0 + 1.0),
+        (3, 4),
+        fold,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = broadcast_to[shape=()] %1 : f32[]
+  %3 = constant[value=3.0, dtype=float32] : f32[]
+  %4 = multiply %2, %3 : f32[]
+  %5 = constant[value=1.0, dtype=float32] : f32[]
+  %6 = add %4, %5 : f32[]
+  %7 = multiply %0, %6 : f32[s0,s1]
+  return %7
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = constant[value=2.0, dtype=float32] : f32[]
+  %3 = constant[value=3.0, dtype=float32] : f32[]
+  %4 = constant[value=6.0, dtype=float32] : f32[]
+  %5 = constant[value=1.0, dtype=float32] : f32[]
+  %6 = constant[value=7.0, dtype=float32] : f32[]
+  %7 = multiply %0, %6 : f32[s0,s1]
+  return %7
+}""",
+    ),
+    Case(  # sum(exp([0, 0])) == 2
+        "fold_small_arrays",
+        lambda x: x + np.exp(jnp.zeros((2,), np.float32)).sum(),
+        (3, 4),
+        fold,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=0.0, dtype=float32] : f32[]
+  %2 = broadcast_to[shape=(2,)] %1 : f32[2]
+  %3 = exp %2 : f32[2]
+  %4 = sum[axis=(0,)] %3 : f32[]
+  %5 = add %0, %4 : f32[s0,s1]
+  return %5
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=0.0, dtype=float32] : f32[]
+  %2 = constant[value=[0.,0.], dtype=float32] : f32[2]
+  %3 = constant[value=[1.,1.], dtype=float32] : f32[2]
+  %4 = constant[value=2.0, dtype=float32] : f32[]
+  %5 = add %0, %4 : f32[s0,s1]
+  return %5
+}""",
+    ),
+    Case(
+        "cse_duplicate_exp",
+        lambda x: np.exp(x) + np.exp(x),
+        (3, 4),
+        cse,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = exp %0 : f32[s0,s1]
+  %2 = exp %0 : f32[s0,s1]
+  %3 = add %1, %2 : f32[s0,s1]
+  return %3
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = exp %0 : f32[s0,s1]
+  %2 = add %1, %1 : f32[s0,s1]
+  return %2
+}""",
+    ),
+    Case(
+        "cse_keeps_different_params",
+        lambda x: x.sum(axis=0) + x.sum(axis=1)[:1] + x.sum(axis=0),
+        (3, 4),
+        cse,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sum[axis=(0,)] %0 : f32[s1]
+  %2 = sum[axis=(1,)] %0 : f32[s0]
+  %3 = slice[start=(0,), stop=(1,), step=(1,)] %2 : f32[1]
+  %4 = reshape[shape=(1,)] %3 : f32[1]
+  %5 = add %1, %4 : f32[s1]
+  %6 = sum[axis=(0,)] %0 : f32[s1]
+  %7 = add %5, %6 : f32[s1]
+  return %7
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sum[axis=(0,)] %0 : f32[s1]
+  %2 = sum[axis=(1,)] %0 : f32[s0]
+  %3 = slice[start=(0,), stop=(1,), step=(1,)] %2 : f32[1]
+  %4 = reshape[shape=(1,)] %3 : f32[1]
+  %5 = add %1, %4 : f32[s1]
+  %6 = add %5, %1 : f32[s1]
+  return %6
+}""",
+    ),
+    Case(
+        "dce_unused_value",
+        lambda x: (np.sin(x), np.cos(x))[0] * 2.0,
+        (3, 4),
+        dce,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sin %0 : f32[s0,s1]
+  %2 = cos %0 : f32[s0,s1]
+  %3 = constant[value=2.0, dtype=float32] : f32[]
+  %4 = multiply %1, %3 : f32[s0,s1]
+  return %4
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sin %0 : f32[s0,s1]
+  %2 = constant[value=2.0, dtype=float32] : f32[]
+  %3 = multiply %1, %2 : f32[s0,s1]
+  return %3
+}""",
+    ),
+]
+
+OPTIMIZED = {
+    "identities": """func lambda(%0: f32[s0,s1]) {
+  return %0
+}""",
+    "small_powers": """func lambda(%0: f32[s0,s1]) {
+  %1 = multiply %0, %0 : f32[s0,s1]
+  %2 = multiply %1, %0 : f32[s0,s1]
+  %3 = add %1, %2 : f32[s0,s1]
+  %4 = multiply %1, %1 : f32[s0,s1]
+  %5 = add %3, %4 : f32[s0,s1]
+  return %5
+}""",
+    "broadcast_scalar_into_elementwise": """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=2.0, dtype=float32] : f32[]
+  %2 = multiply %1, %0 : f32[s0,s1]
+  return %2
+}""",
+    "fold_scalar_arithmetic": """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=7.0, dtype=float32] : f32[]
+  %2 = multiply %0, %1 : f32[s0,s1]
+  return %2
+}""",
+}
+
+
+def ids(cases):
+    return [case.name for case in cases]
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_golden_before_and_after(case):
+    fn = traced(case.fn, rand(case.shape))
+    assert ir.as_text(fn) == case.before
+    assert ir.as_text(case.run_pass(fn)) == case.after
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZED))
+def test_golden_pipeline(name):
+    case = next(c for c in CASES if c.name == name)
+    assert ir.as_text(optimize(traced(case.fn, rand(case.shape)), check=True)) == OPTIMIZED[name]
+
+
+def test_fold_leaves_large_constants_computed_at_run_time():
+    fn = traced(lambda x: x + jnp.zeros((100,), np.float32).sum(), rand((3, 4)))
+    assert "broadcast_to[shape=(100,)]" in ir.as_text(fold(fn))
+    assert "sum[axis=(0,)]" in ir.as_text(fold(fn))
+
+
+def test_passes_keep_guards():
+    fn = traced(lambda x: x.reshape(-1, 2).reshape(-1) * 1.0, rand((3, 4)))
+    for _, run_pass in PIPELINE:
+        assert run_pass(fn).guards == fn.guards
+
+
+# --- value preservation over the golden cases and a few composites --------------------------
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def layernorm(x):
+    mu = x.mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + 1e-5)
+
+
+def mixed(x):
+    y = np.where(x > 0, x**2, -x) * np.ones_like(x) + 0.0
+    z = np.tanh(y).T.T.reshape(-1).reshape(x.shape)
+    return z @ z.T * 1.0, (np.exp(y) + np.exp(y)).sum(axis=0)
+
+
+VALUE_FUNCTIONS = [(case.name, case.fn, case.shape) for case in CASES] + [
+    ("softmax", softmax, (5, 7)),
+    ("layernorm", layernorm, (5, 7)),
+    ("mixed", mixed, (4, 6)),
+]
+PASSES = PIPELINE + [("optimize", lambda fn: optimize(fn, check=True))]
+
+
+@pytest.mark.parametrize("run_pass", [p for _, p in PASSES], ids=[n for n, _ in PASSES])
+@pytest.mark.parametrize(
+    "fn, shape", [v[1:] for v in VALUE_FUNCTIONS], ids=[v[0] for v in VALUE_FUNCTIONS]
+)
+def test_pass_preserves_values_and_validity(fn, shape, run_pass):
+    x = rand(shape, seed=1)
+    before = ir.verify(traced(fn, x))
+    text = ir.as_text(before)
+    after = ir.verify(run_pass(before))
+    assert ir.as_text(before) == text  # the input Function is left untouched
+    for got, want in zip(ir.interpret(after, x), ir.interpret(before, x), strict=True):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    for got, want in zip(ir.interpret(before, x), jl.tree_flatten(fn(x))[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("run_pass", [cse, dce, fold], ids=["cse", "dce", "fold"])
+def test_pass_is_idempotent(run_pass):
+    fn = traced(mixed, rand((4, 6)))
+    once = run_pass(fn)
+    assert ir.as_text(run_pass(once)) == ir.as_text(once)

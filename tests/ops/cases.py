@@ -1,0 +1,387 @@
+"""The op-case table: one record per numpy behaviour jitlib traces, driving tests/ops.
+
+Each case is a plain-numpy callable plus the inputs to try it on. `domain` picks the
+values (one name for every argument, or a tuple with one name per argument); `dtypes`
+lists dtype names (a tuple of names gives one per argument); `shapes` lists argument-shape
+tuples. A 'bool' domain always makes bool arrays and a 'shift' domain always makes integer
+arrays (int64 unless the dtype is already an integer), so index and mask arguments can sit
+next to float ones. `primitive` names the ir.OPS records the case must put in the raw IR
+(the first dtype and first shapes are the ones checked, so list the most general first).
+
+Callables come from numpy or jitlib.numpy (which runs eagerly as numpy outside a trace);
+jnp appears only where plain numpy cannot stay symbolic (creating arrays of traced sizes).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import jitlib.numpy as jnp
+
+DOMAINS = ("real", "positive", "unit", "ge1", "int", "nonzero_int", "bool", "shift")
+
+
+@dataclass(frozen=True)
+class OpCase:
+    name: str
+    fn: Callable
+    primitive: str | tuple
+    domain: str | tuple = "real"
+    dtypes: tuple = ("float32", "float64")
+    shapes: tuple = ()
+
+    @property
+    def primitives(self) -> tuple:
+        return (self.primitive,) if isinstance(self.primitive, str) else tuple(self.primitive)
+
+
+# --- dtypes -------------------------------------------------------------------------------
+F = ("float32", "float64")
+I = ("int32", "int64")  # noqa: E741
+N = F + I
+B = ("bool",)
+
+# --- argument shapes: each entry is one shape per argument ---------------------------------
+U = (((2, 3),), ((),), ((0, 3),), ((1, 4),), ((5,),))  # unary
+BIN = (
+    ((2, 3), (2, 3)),
+    ((3, 1), (1, 4)),
+    ((2, 3), ()),
+    ((), (4,)),
+    ((0, 3), (1, 3)),
+    ((2, 1, 3), (4, 1)),
+)
+TER = (((2, 3), (2, 3), (2, 3)), ((3, 1), (1, 4), ()), ((), (2, 3), (3,)), ((0, 3), (1, 3), (3,)))
+R2 = (((3, 4),), ((1, 5),), ((0, 4),), ((2, 3, 4),))  # reductions along axis 0/1/-1
+RN = (((3, 4),), ((),), ((5,),), ((0, 4),), ((2, 1, 3),))  # axis=None reductions
+R3 = (((2, 3, 4),), ((1, 3, 2),), ((2, 0, 3),))  # axis tuples over three dims
+NZ2 = (((3, 4),), ((1, 5),), ((2, 3, 4),))  # max/min/argmax: no empty reductions
+M2 = (((2, 3), (3, 4)), ((1, 3), (3, 1)), ((0, 3), (3, 2)), ((2, 0), (0, 3)))
+MM = M2 + (((2, 2, 3), (3, 4)), ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3, 4)), ((2, 3), (3,)))
+MM += (((3,), (3,)),)
+S = (((6, 3),), ((7,),), ((6, 1, 2),))  # rank >= 1, first dim >= 6 (room for indices)
+
+
+def _nan_where_negative(x):
+    return np.where(x > 0, x, np.nan)
+
+
+def _inf_where_negative(x):
+    return np.where(x > 0, x, -np.inf)
+
+
+# One record per line, as STYLE.md section 6 asks: the formatter would split them.
+# fmt: off
+CASES = [
+    # --- unary ufuncs ---------------------------------------------------------------------
+    OpCase(name="negative", fn=np.negative, primitive="negative", dtypes=N, shapes=U),
+    OpCase(name="positive", fn=np.positive, primitive=(), dtypes=N, shapes=U),
+    OpCase(name="absolute", fn=np.absolute, primitive="absolute", dtypes=N, shapes=U),
+    OpCase(name="fabs", fn=np.fabs, primitive="absolute", shapes=U),
+    OpCase(name="sign", fn=np.sign, primitive="sign", dtypes=N, shapes=U),
+    OpCase(name="exp", fn=np.exp, primitive="exp", dtypes=F + ("float16",), shapes=U),
+    OpCase(name="exp_int", fn=np.exp, primitive="exp", domain="int", dtypes=I, shapes=U),
+    OpCase(name="exp2", fn=np.exp2, primitive="exp2", shapes=U),
+    OpCase(name="expm1", fn=np.expm1, primitive="expm1", shapes=U),
+    OpCase(name="log", fn=np.log, primitive="log", domain="positive", shapes=U),
+    OpCase(name="log2", fn=np.log2, primitive="log2", domain="positive", shapes=U),
+    OpCase(name="log10", fn=np.log10, primitive="log10", domain="positive", shapes=U),
+    OpCase(name="log1p", fn=np.log1p, primitive="log1p", domain="unit", shapes=U),
+    OpCase(name="sqrt", fn=np.sqrt, primitive="sqrt", domain="positive", dtypes=N, shapes=U),
+    OpCase(name="cbrt", fn=np.cbrt, primitive="cbrt", shapes=U),
+    OpCase(name="square", fn=np.square, primitive="multiply", dtypes=N, shapes=U),
+    OpCase(name="reciprocal", fn=np.reciprocal, primitive="reciprocal", shapes=U),
+    OpCase(name="sin", fn=np.sin, primitive="sin", shapes=U),
+    OpCase(name="cos", fn=np.cos, primitive="cos", shapes=U),
+    OpCase(name="tan", fn=np.tan, primitive="tan", domain="unit", shapes=U),
+    OpCase(name="arcsin", fn=np.arcsin, primitive="arcsin", domain="unit", shapes=U),
+    OpCase(name="arccos", fn=np.arccos, primitive="arccos", domain="unit", shapes=U),
+    OpCase(name="arctan", fn=np.arctan, primitive="arctan", shapes=U),
+    OpCase(name="sinh", fn=np.sinh, primitive="sinh", shapes=U),
+    OpCase(name="cosh", fn=np.cosh, primitive="cosh", shapes=U),
+    OpCase(name="tanh", fn=np.tanh, primitive="tanh", dtypes=F + ("float16",), shapes=U),
+    OpCase(name="arcsinh", fn=np.arcsinh, primitive="arcsinh", shapes=U),
+    OpCase(name="arccosh", fn=np.arccosh, primitive="arccosh", domain="ge1", shapes=U),
+    OpCase(name="arctanh", fn=np.arctanh, primitive="arctanh", domain="unit", shapes=U),
+    OpCase(name="floor", fn=np.floor, primitive="floor", dtypes=N, shapes=U),
+    OpCase(name="ceil", fn=np.ceil, primitive="ceil", shapes=U),
+    OpCase(name="rint", fn=np.rint, primitive="rint", shapes=U),
+    OpCase(name="trunc", fn=np.trunc, primitive="trunc", shapes=U),
+    OpCase(name="logical_not", fn=np.logical_not, primitive="logical_not", dtypes=B + F, shapes=U),
+    OpCase(name="isnan", fn=np.isnan, primitive="isnan", shapes=U),
+    OpCase(name="isinf", fn=np.isinf, primitive="isinf", shapes=U),
+    OpCase(name="isfinite", fn=np.isfinite, primitive="isfinite", shapes=U),
+    OpCase(name="isnan_nan", fn=lambda x: np.isnan(_nan_where_negative(x)), primitive="isnan", shapes=U),
+    OpCase(name="isinf_inf", fn=lambda x: np.isinf(_inf_where_negative(x)), primitive="isinf", shapes=U),
+    OpCase(name="isfinite_nan", fn=lambda x: np.isfinite(_nan_where_negative(x)), primitive="isfinite", shapes=U),
+    OpCase(name="invert", fn=np.invert, primitive="invert", domain="int", dtypes=I + B, shapes=U),
+    # --- binary ufuncs --------------------------------------------------------------------
+    OpCase(name="add", fn=np.add, primitive="add", dtypes=N + B + ("float16",), shapes=BIN),
+    OpCase(name="subtract", fn=np.subtract, primitive="subtract", dtypes=N, shapes=BIN),
+    OpCase(name="multiply", fn=np.multiply, primitive="multiply", dtypes=N + B, shapes=BIN),
+    OpCase(name="divide", fn=np.divide, primitive="divide", domain=("real", "nonzero_int"), dtypes=N, shapes=BIN),
+    OpCase(name="floor_divide", fn=np.floor_divide, primitive="floor_divide", domain="nonzero_int", dtypes=N, shapes=BIN),
+    OpCase(name="floor_divide_real", fn=np.floor_divide, primitive="floor_divide", shapes=BIN),
+    OpCase(name="remainder", fn=np.remainder, primitive="remainder", domain="nonzero_int", dtypes=N, shapes=BIN),
+    OpCase(name="remainder_real", fn=np.remainder, primitive="remainder", shapes=BIN),
+    OpCase(name="power", fn=np.power, primitive="power", domain=("positive", "real"), shapes=BIN),
+    OpCase(name="power_int", fn=np.power, primitive="power", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    OpCase(name="maximum", fn=np.maximum, primitive="maximum", dtypes=N, shapes=BIN),
+    OpCase(name="minimum", fn=np.minimum, primitive="minimum", dtypes=N, shapes=BIN),
+    OpCase(name="fmax", fn=np.fmax, primitive="fmax", shapes=BIN),
+    OpCase(name="fmin", fn=np.fmin, primitive="fmin", shapes=BIN),
+    OpCase(name="fmax_nan", fn=lambda x, y: np.fmax(_nan_where_negative(x), y), primitive="fmax", shapes=BIN),
+    OpCase(name="fmin_nan", fn=lambda x, y: np.fmin(x, _nan_where_negative(y)), primitive="fmin", shapes=BIN),
+    OpCase(name="maximum_nan", fn=lambda x, y: np.maximum(_nan_where_negative(x), y), primitive="maximum", shapes=BIN),
+    OpCase(name="arctan2", fn=np.arctan2, primitive="arctan2", shapes=BIN),
+    OpCase(name="equal", fn=np.equal, primitive="equal", domain="int", dtypes=N + B, shapes=BIN),
+    OpCase(name="not_equal", fn=np.not_equal, primitive="not_equal", domain="int", dtypes=N + B, shapes=BIN),
+    OpCase(name="less", fn=np.less, primitive="less", dtypes=N + B, shapes=BIN),
+    OpCase(name="less_equal", fn=np.less_equal, primitive="less_equal", domain="int", dtypes=N, shapes=BIN),
+    OpCase(name="greater", fn=np.greater, primitive="greater", dtypes=N + B, shapes=BIN),
+    OpCase(name="greater_equal", fn=np.greater_equal, primitive="greater_equal", domain="int", dtypes=N, shapes=BIN),
+    OpCase(name="logical_and", fn=np.logical_and, primitive="logical_and", dtypes=B + F + I, shapes=BIN),
+    OpCase(name="logical_or", fn=np.logical_or, primitive="logical_or", dtypes=B + F, shapes=BIN),
+    OpCase(name="logical_xor", fn=np.logical_xor, primitive="logical_xor", dtypes=B + F, shapes=BIN),
+    OpCase(name="bitwise_and", fn=np.bitwise_and, primitive="bitwise_and", domain="int", dtypes=I + B, shapes=BIN),
+    OpCase(name="bitwise_or", fn=np.bitwise_or, primitive="bitwise_or", domain="int", dtypes=I + B, shapes=BIN),
+    OpCase(name="bitwise_xor", fn=np.bitwise_xor, primitive="bitwise_xor", domain="int", dtypes=I + B, shapes=BIN),
+    OpCase(name="left_shift", fn=np.left_shift, primitive="left_shift", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    OpCase(name="right_shift", fn=np.right_shift, primitive="right_shift", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    # --- operators ------------------------------------------------------------------------
+    OpCase(name="op_add", fn=lambda x, y: x + y, primitive="add", dtypes=N, shapes=BIN),
+    OpCase(name="op_radd", fn=lambda x: 2 + x, primitive="add", dtypes=N + B, shapes=U),
+    OpCase(name="op_sub", fn=lambda x, y: x - y, primitive="subtract", dtypes=N, shapes=BIN),
+    OpCase(name="op_rsub", fn=lambda x: 1.5 - x, primitive="subtract", dtypes=N, shapes=U),
+    OpCase(name="op_mul", fn=lambda x, y: x * y, primitive="multiply", dtypes=N, shapes=BIN),
+    OpCase(name="op_truediv", fn=lambda x, y: x / y, primitive="divide", domain="nonzero_int", dtypes=N, shapes=BIN),
+    OpCase(name="op_rtruediv", fn=lambda x: 2.0 / x, primitive="divide", domain="positive", dtypes=N, shapes=U),
+    OpCase(name="op_floordiv", fn=lambda x, y: x // y, primitive="floor_divide", domain="nonzero_int", dtypes=N, shapes=BIN),
+    OpCase(name="op_rfloordiv", fn=lambda x: 7 // x, primitive="floor_divide", domain="nonzero_int", dtypes=N, shapes=U),
+    OpCase(name="op_mod", fn=lambda x, y: x % y, primitive="remainder", domain="nonzero_int", dtypes=N, shapes=BIN),
+    OpCase(name="op_rmod", fn=lambda x: 7 % x, primitive="remainder", domain="nonzero_int", dtypes=N, shapes=U),
+    OpCase(name="op_pow", fn=lambda x, y: x**y, primitive="power", domain=("positive", "real"), shapes=BIN),
+    OpCase(name="op_pow_int", fn=lambda x, y: x**y, primitive="power", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    OpCase(name="op_pow2", fn=lambda x: x**2, primitive="power", dtypes=N, shapes=U),
+    OpCase(name="op_pow3", fn=lambda x: x**3, primitive="power", dtypes=N, shapes=U),
+    OpCase(name="op_pow4", fn=lambda x: x**4.0, primitive="power", shapes=U),
+    OpCase(name="op_pow_half", fn=lambda x: x**0.5, primitive="power", domain="positive", shapes=U),
+    OpCase(name="op_pow_neg", fn=lambda x: x**-1, primitive="power", domain="positive", shapes=U),
+    OpCase(name="op_rpow", fn=lambda x: 2.0**x, primitive="power", dtypes=N, shapes=U),
+    OpCase(name="op_matmul", fn=lambda x, y: x @ y, primitive="matmul", dtypes=N, shapes=MM),
+    OpCase(name="op_and", fn=lambda x, y: x & y, primitive="bitwise_and", domain="int", dtypes=B + I, shapes=BIN),
+    OpCase(name="op_or", fn=lambda x, y: x | y, primitive="bitwise_or", domain="int", dtypes=B + I, shapes=BIN),
+    OpCase(name="op_xor", fn=lambda x, y: x ^ y, primitive="bitwise_xor", domain="int", dtypes=B + I, shapes=BIN),
+    OpCase(name="op_rand", fn=lambda x: 6 & x, primitive="bitwise_and", domain="int", dtypes=I, shapes=U),
+    OpCase(name="op_invert", fn=lambda x: ~x, primitive="invert", domain="int", dtypes=B + I, shapes=U),
+    OpCase(name="op_lshift", fn=lambda x, y: x << y, primitive="left_shift", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    OpCase(name="op_rshift", fn=lambda x, y: x >> y, primitive="right_shift", domain=("int", "shift"), dtypes=I, shapes=BIN),
+    OpCase(name="op_rlshift", fn=lambda x: 1 << x, primitive="left_shift", domain="shift", dtypes=I, shapes=U),
+    OpCase(name="op_neg", fn=lambda x: -x, primitive="negative", dtypes=N, shapes=U),
+    OpCase(name="op_pos", fn=lambda x: +x, primitive=(), dtypes=N, shapes=U),
+    OpCase(name="op_abs", fn=abs, primitive="absolute", dtypes=N, shapes=U),
+    OpCase(name="op_lt", fn=lambda x, y: x < y, primitive="less", dtypes=N, shapes=BIN),
+    OpCase(name="op_le", fn=lambda x, y: x <= y, primitive="less_equal", domain="int", dtypes=N, shapes=BIN),
+    OpCase(name="op_gt", fn=lambda x, y: x > y, primitive="greater", dtypes=N, shapes=BIN),
+    OpCase(name="op_ge", fn=lambda x, y: x >= y, primitive="greater_equal", domain="int", dtypes=N, shapes=BIN),
+    OpCase(name="op_eq", fn=lambda x, y: x == y, primitive="equal", domain="int", dtypes=N + B, shapes=BIN),
+    OpCase(name="op_ne", fn=lambda x, y: x != y, primitive="not_equal", domain="int", dtypes=N + B, shapes=BIN),
+    OpCase(name="op_gt_scalar", fn=lambda x: x > 0.5, primitive="greater", dtypes=N, shapes=U),
+    OpCase(name="op_eq_scalar", fn=lambda x: x == 2, primitive="equal", domain="int", dtypes=N, shapes=U),
+    OpCase(name="op_rlt_scalar", fn=lambda x: 0.5 < x, primitive="greater", dtypes=N, shapes=U),
+    # --- mixed dtypes and NEP 50 scalars --------------------------------------------------
+    OpCase(name="mix_i32_f32", fn=np.add, primitive="add", dtypes=(("int32", "float32"),), shapes=BIN),
+    OpCase(name="mix_f32_i64", fn=lambda x, y: x * y, primitive="multiply", dtypes=(("float32", "int64"),), shapes=BIN),
+    OpCase(name="mix_i32_i64", fn=np.multiply, primitive="multiply", dtypes=(("int32", "int64"),), shapes=BIN),
+    OpCase(name="mix_f32_f64", fn=np.subtract, primitive="subtract", dtypes=(("float32", "float64"),), shapes=BIN),
+    OpCase(name="mix_f16_f32", fn=np.add, primitive="add", dtypes=(("float16", "float32"),), shapes=BIN),
+    OpCase(name="mix_bool_i32", fn=lambda x, y: x + y, primitive="add", dtypes=(("bool", "int32"),), shapes=BIN),
+    OpCase(name="mix_i32_f32_lt", fn=np.less, primitive="less", dtypes=(("int32", "float32"),), shapes=BIN),
+    OpCase(name="weak_float", fn=lambda x: x * 2.5, primitive="multiply", dtypes=F + ("float16",) + I + B, shapes=U),
+    OpCase(name="weak_int", fn=lambda x: x + 3, primitive="add", dtypes=N + B + ("float16",), shapes=U),
+    OpCase(name="weak_bool", fn=lambda x: x * True, primitive="multiply", dtypes=N, shapes=U),
+    OpCase(name="weak_int_div", fn=lambda x: x / 2, primitive="divide", dtypes=N, shapes=U),
+    OpCase(name="weak_chain", fn=lambda x: (x + 1) * 0.5 - 2, primitive=("add", "multiply", "subtract"), dtypes=N, shapes=U),
+    OpCase(name="strong_f64_scalar", fn=lambda x: np.float64(2.5) * x, primitive="multiply", dtypes=("float32", "int32"), shapes=U),
+    OpCase(name="strong_f32_scalar", fn=lambda x: x + np.float32(1.5), primitive="add", dtypes=N + ("float16",), shapes=U),
+    OpCase(name="strong_i64_scalar", fn=lambda x: x + np.int64(3), primitive="add", dtypes=("int32", "float32"), shapes=U),
+    # --- select, clip, convert ------------------------------------------------------------
+    OpCase(name="where", fn=np.where, primitive="select", domain=("bool", "real", "real"), dtypes=N, shapes=TER),
+    OpCase(name="where_mixed", fn=np.where, primitive="select", domain=("bool", "real", "real"), dtypes=(("bool", "float32", "float64"), ("bool", "int32", "float32")), shapes=TER),
+    OpCase(name="where_weak", fn=lambda x: np.where(x > 0, x, 0.0), primitive="select", dtypes=N, shapes=U),
+    OpCase(name="where_scalars", fn=lambda x: np.where(x > 0, 1.0, -1.0), primitive="select", dtypes=N, shapes=U),
+    OpCase(name="where_int_cond", fn=lambda c, x: np.where(c, x, -x), primitive=("select", "convert"), domain=("int", "real"), dtypes=(("int64", "float32"),), shapes=BIN),
+    OpCase(name="clip", fn=lambda x: np.clip(x, -0.5, 0.5), primitive=("maximum", "minimum"), dtypes=F, shapes=U),
+    OpCase(name="clip_int", fn=lambda x: np.clip(x, -2, 2), primitive=("maximum", "minimum"), domain="int", dtypes=I, shapes=U),
+    OpCase(name="clip_method", fn=lambda x: x.clip(0, None), primitive="maximum", dtypes=N, shapes=U),
+    OpCase(name="clip_arrays", fn=lambda x, lo: np.clip(x, lo, lo + 1.0), primitive=("maximum", "minimum"), shapes=BIN),
+    OpCase(name="astype_f32", fn=lambda x: x.astype(np.float32), primitive="convert", dtypes=("float64",) + I + B, shapes=U),
+    OpCase(name="astype_int", fn=lambda x: x.astype(np.int32), primitive="convert", dtypes=F + ("int64", "bool"), shapes=U),
+    OpCase(name="astype_bool", fn=lambda x: x.astype(bool), primitive="convert", domain="int", dtypes=N, shapes=U),
+    OpCase(name="astype_int_py", fn=lambda x: x.astype(int), primitive="convert", dtypes=F + ("int32",), shapes=U),
+    OpCase(name="astype_like", fn=lambda x, y: x.astype(y.dtype) * y, primitive="convert", dtypes=(("int32", "float64"), ("float32", "int64"), ("float64", "bool")), shapes=BIN),
+    OpCase(name="astype_dtype", fn=lambda x: x.astype(np.dtype("int64")), primitive="convert", dtypes=F, shapes=U),
+    OpCase(name="astype_f16", fn=lambda x: x.astype("float16"), primitive="convert", dtypes=F, shapes=U),
+    # --- reductions -----------------------------------------------------------------------
+    OpCase(name="sum", fn=np.sum, primitive="sum", dtypes=N + B, shapes=RN),
+    OpCase(name="sum_axis0", fn=lambda x: np.sum(x, axis=0), primitive="sum", dtypes=N + B, shapes=R2),
+    OpCase(name="sum_axis_neg", fn=lambda x: x.sum(axis=-1), primitive="sum", dtypes=N, shapes=R2),
+    OpCase(name="sum_axis_tuple", fn=lambda x: np.sum(x, axis=(0, 2)), primitive="sum", dtypes=N, shapes=R3),
+    OpCase(name="sum_axis_tuple_neg", fn=lambda x: x.sum(axis=(-1, 1)), primitive="sum", shapes=R3),
+    OpCase(name="sum_keepdims", fn=lambda x: x.sum(axis=1, keepdims=True), primitive=("sum", "reshape"), dtypes=N, shapes=R2),
+    OpCase(name="sum_keepdims_all", fn=lambda x: np.sum(x, keepdims=True), primitive=("sum", "reshape"), shapes=RN),
+    OpCase(name="sum_dtype", fn=lambda x: np.sum(x, axis=0, dtype=np.float64), primitive=("convert", "sum"), dtypes=("float32", "int32"), shapes=R2),
+    OpCase(name="prod", fn=np.prod, primitive="prod", domain="unit", dtypes=F, shapes=RN),
+    OpCase(name="prod_int", fn=lambda x: np.prod(x, axis=-1), primitive="prod", domain="int", dtypes=I + B, shapes=R2),
+    OpCase(name="prod_tuple_keep", fn=lambda x: x.prod(axis=(0, 1), keepdims=True), primitive=("prod", "reshape"), shapes=R3),
+    OpCase(name="max", fn=np.max, primitive="max", dtypes=N, shapes=RN[:3]),
+    OpCase(name="max_axis", fn=lambda x: np.max(x, axis=1), primitive="max", dtypes=N + B, shapes=NZ2),
+    OpCase(name="amax_keepdims", fn=lambda x: np.amax(x, axis=-1, keepdims=True), primitive=("max", "reshape"), shapes=NZ2),
+    OpCase(name="max_tuple", fn=lambda x: x.max(axis=(0, -1)), primitive="max", dtypes=N, shapes=R3[:2]),
+    OpCase(name="min", fn=np.min, primitive="min", dtypes=N, shapes=RN[:3]),
+    OpCase(name="min_axis", fn=lambda x: x.min(axis=0), primitive="min", dtypes=N, shapes=NZ2),
+    OpCase(name="amin_keepdims", fn=lambda x: np.amin(x, axis=(0, 1), keepdims=True), primitive=("min", "reshape"), shapes=NZ2),
+    OpCase(name="all", fn=np.all, primitive="all", domain="int", dtypes=B + F + I, shapes=RN),
+    OpCase(name="all_axis", fn=lambda x: np.all(x, axis=-1, keepdims=True), primitive="all", dtypes=B, shapes=R2),
+    OpCase(name="any", fn=np.any, primitive="any", domain="int", dtypes=B + F, shapes=RN),
+    OpCase(name="any_axis", fn=lambda x: x.any(axis=(0, 2)), primitive="any", dtypes=B, shapes=R3),
+    OpCase(name="all_compare", fn=lambda x: np.all(x > -1.0, axis=0), primitive=("all", "greater"), shapes=R2),
+    OpCase(name="argmax", fn=np.argmax, primitive="argmax", dtypes=N, shapes=RN[:3]),
+    OpCase(name="argmax_axis", fn=lambda x: np.argmax(x, axis=1), primitive="argmax", dtypes=N + B, shapes=NZ2),
+    OpCase(name="argmax_keepdims", fn=lambda x: np.argmax(x, axis=-1, keepdims=True), primitive=("argmax", "reshape"), shapes=NZ2),
+    OpCase(name="argmin", fn=np.argmin, primitive="argmin", dtypes=N, shapes=RN[:3]),
+    OpCase(name="argmin_axis", fn=lambda x: x.argmin(axis=-1), primitive="argmin", dtypes=N, shapes=NZ2),
+    OpCase(name="argmin_axis0", fn=lambda x: x.argmin(axis=0), primitive="argmin", dtypes=F, shapes=NZ2),
+    # --- composite reductions (mean/var/std divide by a `dim`) ----------------------------
+    OpCase(name="mean", fn=np.mean, primitive=("sum", "dim", "divide"), dtypes=N + B, shapes=RN[:3] + RN[4:]),
+    OpCase(name="mean_axis", fn=lambda x: x.mean(axis=-1), primitive=("sum", "dim"), dtypes=N, shapes=NZ2),
+    OpCase(name="mean_tuple_keep", fn=lambda x: np.mean(x, axis=(0, 2), keepdims=True), primitive=("sum", "dim", "reshape"), shapes=R3[:2]),
+    OpCase(name="mean_dtype", fn=lambda x: np.mean(x, axis=0, dtype=np.float64), primitive=("sum", "dim", "convert"), dtypes=("float32",), shapes=NZ2),
+    OpCase(name="var", fn=np.var, primitive=("sum", "dim", "subtract", "multiply"), dtypes=F + ("int32",), shapes=RN[:3]),
+    OpCase(name="var_axis", fn=lambda x: x.var(axis=0), primitive=("sum", "dim"), shapes=NZ2),
+    OpCase(name="var_ddof_keep", fn=lambda x: np.var(x, axis=-1, ddof=1, keepdims=True), primitive=("sum", "dim"), shapes=(((3, 4),), ((2, 3, 4),))),
+    OpCase(name="std", fn=np.std, primitive=("sum", "dim", "sqrt"), dtypes=F + ("int64",), shapes=RN[:3]),
+    OpCase(name="std_axis", fn=lambda x: x.std(axis=(0, 1)), primitive=("sum", "dim", "sqrt"), shapes=R3[:2]),
+    OpCase(name="dim_scale", fn=lambda x: x * x.shape[0], primitive="dim", dtypes=N, shapes=(((4, 3),), ((1, 3),), ((0, 2),))),
+    OpCase(name="dim_rscale", fn=lambda x: x.shape[-1] * x - x.shape[0], primitive="dim", shapes=(((4, 3),), ((1, 3),))),
+    OpCase(name="dim_rdiv", fn=lambda x: x.shape[0] / (x * x + 1.0), primitive="dim", dtypes=N, shapes=(((4, 3),), ((1, 3),))),
+    OpCase(name="dim_size", fn=lambda x: x / x.size, primitive="dim", shapes=(((4, 3),), ((5,),))),
+    # --- layout ---------------------------------------------------------------------------
+    OpCase(name="reshape_neg", fn=lambda x: x.reshape(-1, 4), primitive="reshape", dtypes=N + B, shapes=(((3, 4),), ((2, 2, 4),), ((0, 4),), ((1, 8),))),
+    OpCase(name="reshape_flat", fn=lambda x: np.reshape(x, (-1,)), primitive="reshape", dtypes=N, shapes=U),
+    OpCase(name="reshape_sym", fn=lambda x: x.reshape(x.shape[0], -1), primitive="reshape", shapes=R3 + R2[:2]),
+    OpCase(name="reshape_split", fn=lambda x: x.reshape(x.shape[0], 2, -1), primitive="reshape", shapes=(((3, 4),), ((2, 6),))),
+    OpCase(name="reshape_0d", fn=lambda x: x.reshape(1, 1), primitive="reshape", shapes=(((),), ((1,),))),
+    OpCase(name="ravel", fn=np.ravel, primitive="reshape", shapes=U),
+    OpCase(name="flatten", fn=lambda x: x.T.flatten(), primitive=("transpose", "reshape"), shapes=R2),
+    OpCase(name="transpose", fn=np.transpose, primitive="transpose", dtypes=N + B, shapes=R3 + R2[:2]),
+    OpCase(name="transpose_axes", fn=lambda x: np.transpose(x, (1, 0, 2)), primitive="transpose", shapes=R3),
+    OpCase(name="transpose_neg", fn=lambda x: x.transpose(-1, 0, 1), primitive="transpose", shapes=R3),
+    OpCase(name="T", fn=lambda x: x.T, primitive="transpose", dtypes=N, shapes=R2),
+    OpCase(name="T_add", fn=lambda x, y: x.T + y, primitive=("transpose", "add"), shapes=(((3, 4), (4, 3)), ((2, 3), (1,)))),
+    OpCase(name="swapaxes", fn=lambda x: np.swapaxes(x, 0, -1), primitive="transpose", shapes=R3),
+    OpCase(name="swapaxes_method", fn=lambda x: x.swapaxes(1, 2), primitive="transpose", shapes=R3),
+    OpCase(name="moveaxis", fn=lambda x: np.moveaxis(x, 0, -1), primitive="transpose", shapes=R3),
+    OpCase(name="moveaxis_many", fn=lambda x: np.moveaxis(x, [0, 1], [-1, 0]), primitive="transpose", shapes=R3),
+    OpCase(name="expand_dims", fn=lambda x: np.expand_dims(x, 0), primitive="reshape", dtypes=N, shapes=U),
+    OpCase(name="expand_dims_many", fn=lambda x: np.expand_dims(x, (0, -1)), primitive="reshape", shapes=U),
+    OpCase(name="squeeze", fn=np.squeeze, primitive="reshape", shapes=(((3, 1, 4),), ((1, 1),), ((1, 2, 1),))),
+    OpCase(name="squeeze_axis", fn=lambda x: x.squeeze(axis=1), primitive="reshape", shapes=(((3, 1, 4),), ((2, 1),), ((0, 1),))),
+    OpCase(name="index_none", fn=lambda x: x[None], primitive="reshape", shapes=U),
+    OpCase(name="index_ellipsis_none", fn=lambda x: x[..., None], primitive="reshape", shapes=U),
+    OpCase(name="index_mid_none", fn=lambda x: x[:, None, :], primitive="reshape", shapes=R2[:3]),
+    OpCase(name="index_ellipsis_int", fn=lambda x: x[..., 0], primitive=("slice", "reshape"), shapes=R2[:2]),
+    OpCase(name="index_none_both", fn=lambda x: x[None, ..., None], primitive="reshape", shapes=U),
+    OpCase(name="broadcast_to", fn=lambda x: np.broadcast_to(x, (4, 2, 3)), primitive="broadcast_to", dtypes=N + B, shapes=(((2, 3),), ((),), ((1, 3),), ((2, 1),))),
+    OpCase(name="broadcast_to_sym", fn=lambda x: np.broadcast_to(x, (2,) + x.shape), primitive="broadcast_to", shapes=U),
+    OpCase(name="broadcast_arrays", fn=lambda x, y: np.broadcast_arrays(x, y)[0] - y, primitive=("broadcast_to", "subtract"), shapes=BIN),
+    # --- slicing and flip -----------------------------------------------------------------
+    OpCase(name="slice_start", fn=lambda x: x[1:], primitive="slice", dtypes=N + B, shapes=S + (((0, 3),), ((1,),))),
+    OpCase(name="slice_step", fn=lambda x: x[::2], primitive="slice", shapes=S + (((1,),),)),
+    OpCase(name="slice_negative", fn=lambda x: x[-3:-1], primitive="slice", shapes=S + (((2,),),)),
+    OpCase(name="slice_reverse", fn=lambda x: x[::-1], primitive=("slice", "flip"), dtypes=N, shapes=S + (((0, 3),), ((1,),))),
+    OpCase(name="slice_neg_step", fn=lambda x: x[::-2], primitive=("slice", "flip"), shapes=S + (((1,),),)),
+    OpCase(name="slice_neg_bounds", fn=lambda x: x[4:0:-2], primitive=("slice", "flip"), shapes=S + (((2,),),)),
+    OpCase(name="slice_neg_start", fn=lambda x: x[-1:-5:-1], primitive=("slice", "flip"), shapes=S),
+    OpCase(name="slice_out_of_range", fn=lambda x: x[-100:100], primitive="slice", shapes=S + (((0,),),)),
+    OpCase(name="slice_empty", fn=lambda x: x[5:2], primitive="slice", shapes=S),
+    OpCase(name="slice_2d", fn=lambda x: x[1:-1, ::-2], primitive=("slice", "flip"), shapes=(((6, 3),), ((3, 5),), ((2, 1),))),
+    OpCase(name="index_int", fn=lambda x: x[1], primitive=("slice", "reshape"), dtypes=N, shapes=S + (((2,),),)),
+    OpCase(name="index_neg_int", fn=lambda x: x[-1], primitive=("slice", "reshape"), shapes=S + (((2,),),)),
+    OpCase(name="index_int_slice", fn=lambda x: x[0, 1:3], primitive=("slice", "reshape"), shapes=(((6, 3),), ((2, 5),), ((1, 1),))),
+    OpCase(name="index_int_2d", fn=lambda x: x[-2, -1], primitive=("slice", "reshape"), shapes=(((6, 3),), ((2, 5, 1),))),
+    OpCase(name="flip", fn=np.flip, primitive="flip", dtypes=N + B, shapes=U[:1] + U[2:] + R3),
+    OpCase(name="flip_axis", fn=lambda x: np.flip(x, 0), primitive="flip", shapes=R2),
+    OpCase(name="flip_axes", fn=lambda x: np.flip(x, (0, -1)), primitive="flip", shapes=R3),
+    # --- concatenate and stack ------------------------------------------------------------
+    OpCase(name="concatenate", fn=lambda x, y: np.concatenate([x, y]), primitive="concatenate", dtypes=N + B, shapes=(((2, 3), (4, 3)), ((0, 3), (2, 3)), ((1, 3), (1, 3)), ((3,), (2,)))),
+    OpCase(name="concatenate_axis1", fn=lambda x, y: np.concatenate((x, y), axis=1), primitive="concatenate", shapes=(((2, 3), (2, 1)), ((2, 3), (2, 3)), ((0, 2), (0, 3)))),
+    OpCase(name="concatenate_neg", fn=lambda x, y: np.concatenate((x, y), axis=-1), primitive="concatenate", shapes=(((2, 3, 2), (2, 3, 4)),)),
+    OpCase(name="concatenate_none", fn=lambda x, y: np.concatenate((x, y), axis=None), primitive=("reshape", "concatenate"), shapes=(((2, 3), (4,)), ((), (2, 2)))),
+    OpCase(name="concatenate_three", fn=lambda x, y, z: np.concatenate([x, y, z]), primitive="concatenate", shapes=(((2, 3), (4, 3), (1, 3)), ((3,), (3,), (0,)))),
+    OpCase(name="concatenate_mixed", fn=lambda x, y: np.concatenate([x, y]), primitive=("convert", "concatenate"), dtypes=(("int32", "float32"), ("float32", "float64")), shapes=(((2, 3), (4, 3)),)),
+    OpCase(name="stack", fn=lambda x, y: np.stack([x, y]), primitive=("reshape", "concatenate"), dtypes=N, shapes=(((2, 3), (2, 3)), ((), ()), ((0,), (0,)), ((4,), (4,)))),
+    OpCase(name="stack_axis", fn=lambda x, y, z: np.stack((x, y, z), axis=-1), primitive="concatenate", shapes=(((2, 3), (2, 3), (2, 3)), ((1,), (1,), (1,)))),
+    OpCase(name="stack_mid", fn=lambda x, y: np.stack((x, y), axis=1), primitive="concatenate", shapes=(((2, 3), (2, 3)), ((3,), (3,)))),
+    # --- integer-array indexing (gathers) -------------------------------------------------
+    OpCase(name="take_const", fn=lambda x: x[np.array([0, 2, 1, 2])], primitive="take", dtypes=N + B, shapes=S),
+    OpCase(name="take_neg", fn=lambda x: x[np.array([-1, 0, -6])], primitive="take", shapes=S),
+    OpCase(name="take_list", fn=lambda x: x[:, [0, -1]], primitive="take", shapes=(((6, 3),), ((2, 4, 5),))),
+    OpCase(name="take_2d_index", fn=lambda x: x[np.array([[0, 1], [3, 2]])], primitive="take", shapes=S),
+    OpCase(name="take_traced", fn=lambda x, i: x[i], primitive="take", domain=("real", "shift"), dtypes=N, shapes=(((6, 3), (4,)), ((7,), (2, 3)), ((6, 2), ()), ((6,), (0,)))),
+    OpCase(name="take_traced_i32", fn=lambda x, i: x[:, i], primitive="take", domain=("real", "shift"), dtypes=(("float32", "int32"),), shapes=(((2, 6), (4,)), ((3, 7, 2), (2, 2)))),
+    OpCase(name="take_two_arrays", fn=lambda x: x[np.array([0, 1, 5]), np.array([1, 2, 0])], primitive="take", shapes=(((6, 3),), ((6, 3, 2),))),
+    OpCase(name="take_two_broadcast", fn=lambda x: x[np.array([[0], [5]]), np.array([2, -1])], primitive="take", shapes=(((6, 3),), ((6, 4, 2),))),
+    OpCase(name="take_two_traced", fn=lambda x, i, j: x[i, j], primitive="take", domain=("real", "shift", "shift"), shapes=(((6, 6), (4,), (4,)), ((7, 6, 2), (2, 1), (3,)))),
+    OpCase(name="take_after_slice", fn=lambda x: x[1:, np.array([2, 0])], primitive=("slice", "take"), shapes=(((6, 3),), ((3, 4, 2),))),
+    OpCase(name="take_before_slice", fn=lambda x: x[np.array([4, -1]), ::-1], primitive=("take", "flip"), shapes=(((6, 3),), ((6, 2, 2),))),
+    OpCase(name="take_non_adjacent", fn=lambda x: x[np.array([0, 1]), :, np.array([1, 0])], primitive=("transpose", "take"), shapes=(((6, 3, 2),), ((2, 4, 3),))),
+    OpCase(name="take_int_and_array", fn=lambda x: x[1, np.array([0, 2])], primitive="take", shapes=(((6, 3),), ((6, 3, 2),))),
+    OpCase(name="take_none_array", fn=lambda x: x[None, np.array([2, 0])], primitive="take", shapes=S),
+    OpCase(name="np_take", fn=lambda x: np.take(x, np.array([2, 0]), axis=-1), primitive="take", shapes=(((6, 3),), ((4,),))),
+    OpCase(name="np_take_flat", fn=lambda x: np.take(x, np.array([[5, 0], [1, 3]])), primitive=("reshape", "take"), shapes=S),
+    # --- matmul, dot, outer, einsum -------------------------------------------------------
+    OpCase(name="matmul", fn=np.matmul, primitive="matmul", dtypes=N, shapes=MM),
+    OpCase(name="matmul_mixed", fn=np.matmul, primitive="matmul", dtypes=(("int32", "float32"), ("float32", "float64")), shapes=M2),
+    OpCase(name="dot", fn=np.dot, primitive="matmul", dtypes=N, shapes=M2 + (((3,), (3,)), ((3,), (3, 2)), ((2, 3, 4), (4,)))),
+    OpCase(name="dot_scalar", fn=np.dot, primitive="multiply", shapes=(((), (2, 3)), ((3,), ()))),
+    OpCase(name="dot_method", fn=lambda x, y: x.dot(y), primitive="matmul", shapes=M2),
+    OpCase(name="outer", fn=np.outer, primitive="multiply", dtypes=N, shapes=(((3,), (4,)), ((2, 2), (3,)), ((), (3,)), ((0,), (2,)))),
+    OpCase(name="einsum_matmul", fn=lambda x, y: np.einsum("ij,jk->ik", x, y), primitive="matmul", dtypes=N, shapes=M2),
+    OpCase(name="einsum_transpose", fn=lambda x: np.einsum("ij->ji", x), primitive="transpose", shapes=R2[:3]),
+    OpCase(name="einsum_rowsum", fn=lambda x: np.einsum("ij->i", x), primitive="sum", shapes=R2[:3]),
+    OpCase(name="einsum_total", fn=lambda x: np.einsum("ij->", x), primitive="sum", shapes=R2[:3]),
+    OpCase(name="einsum_dot", fn=lambda x, y: np.einsum("i,i->", x, y), primitive="matmul", shapes=(((4,), (4,)), ((1,), (1,)), ((0,), (0,)))),
+    OpCase(name="einsum_implicit", fn=lambda x, y: np.einsum("ij,jk", x, y), primitive="matmul", shapes=M2),
+    OpCase(name="einsum_batch", fn=lambda x, y: np.einsum("bij,bjk->bik", x, y), primitive="matmul", shapes=(((2, 3, 4), (2, 4, 5)), ((1, 2, 3), (1, 3, 2)))),
+    OpCase(name="einsum_trans_b", fn=lambda x, y: np.einsum("ij,kj->ik", x, y), primitive=("transpose", "matmul"), shapes=(((2, 3), (4, 3)), ((3, 2), (1, 2)))),
+    OpCase(name="einsum_outer", fn=lambda x, y: np.einsum("i,j->ij", x, y), primitive="matmul", shapes=(((3,), (4,)), ((1,), (2,)))),
+    OpCase(name="einsum_rowdot", fn=lambda x, y: np.einsum("ij,ij->i", x, y), primitive="matmul", shapes=(((3, 4), (3, 4)), ((2, 1), (2, 1)))),
+    OpCase(name="einsum_private", fn=lambda x, y: np.einsum("ijk,ik->j", x, y), primitive="matmul", shapes=(((2, 3, 4), (2, 4)),)),
+    OpCase(name="einsum_sum_private", fn=lambda x, y: np.einsum("ij,kl->ik", x, y), primitive=("sum", "matmul"), shapes=(((2, 3), (4, 5)),)),
+    OpCase(name="einsum_three", fn=lambda x, y, z: np.einsum("ij,jk,kl->il", x, y, z), primitive="matmul", dtypes=N, shapes=(((2, 3), (3, 4), (4, 5)), ((1, 2), (2, 2), (2, 1)))),
+    OpCase(name="einsum_three_out", fn=lambda x, y, z: np.einsum("ij,j,jk->ki", x, y, z), primitive=("matmul", "transpose"), shapes=(((2, 3), (3,), (3, 4)),)),
+    # --- creation -------------------------------------------------------------------------
+    OpCase(name="zeros_like", fn=np.zeros_like, primitive=("constant", "broadcast_to"), dtypes=N + B, shapes=U),
+    OpCase(name="ones_like", fn=lambda x: np.ones_like(x, dtype=np.int32) + x, primitive=("constant", "broadcast_to"), dtypes=N, shapes=U),
+    OpCase(name="full_like", fn=lambda x: np.full_like(x, 2.5), primitive=("constant", "broadcast_to"), dtypes=N, shapes=U),
+    OpCase(name="zeros_like_shape", fn=lambda x: np.zeros_like(x, shape=(2,) + x.shape) * 0 + x, primitive="broadcast_to", shapes=U),
+    OpCase(name="zeros", fn=lambda x: jnp.zeros(x.shape, dtype=np.float32) - x, primitive="broadcast_to", dtypes=N, shapes=U),
+    OpCase(name="ones", fn=lambda x: x + jnp.ones((3,) + x.shape), primitive="broadcast_to", shapes=U),
+    OpCase(name="full", fn=lambda x: jnp.full(x.shape[:1], 2, dtype=np.int32) * x.T, primitive="broadcast_to", dtypes=N, shapes=R2[:3] + U[4:]),
+    OpCase(name="constant_scalar", fn=lambda x: x + 1.0, primitive="constant", dtypes=N, shapes=U),
+    OpCase(name="constant_array", fn=lambda x: x * np.array([1.0, -2.0, 0.5]), primitive="constant", dtypes=N, shapes=(((2, 3),), ((3,),), ((),), ((0, 1),))),
+    OpCase(name="constant_array_f32", fn=lambda x: x - np.arange(3, dtype=np.float32), primitive="constant", dtypes=N, shapes=(((2, 3),), ((),))),
+    OpCase(name="arange_const", fn=lambda x: x + np.arange(3), primitive="constant", dtypes=N, shapes=(((2, 3),), ((),))),
+    OpCase(name="arange_sym", fn=lambda x: x + jnp.arange(x.shape[-1]), primitive="iota", dtypes=N, shapes=U[:1] + U[2:]),
+    OpCase(name="arange_sym_step", fn=lambda x: jnp.arange(1, x.shape[0], 2) * 1.5, primitive="iota", shapes=(((7,),), ((6, 2),), ((2,),))),
+    OpCase(name="arange_sym_start", fn=lambda x: jnp.arange(x.shape[0], 2 * x.shape[0] + 1) + x[0], primitive="iota", shapes=(((7,),), ((2,),))),
+    OpCase(name="arange_sym_dtype", fn=lambda x: jnp.arange(x.shape[0], dtype=np.float32) - x, primitive=("iota", "convert"), dtypes=N, shapes=(((5,),), ((0,),), ((1,),))),
+    OpCase(name="arange_sym_down", fn=lambda x: jnp.arange(x.shape[0], 0, -1) * x, primitive="iota", shapes=(((5,),), ((1,),), ((0,),))),
+    OpCase(name="iota", fn=lambda x: jnp.arange(x.shape[0]), primitive="iota", shapes=(((4, 3),), ((0,),))),
+    OpCase(name="eye_const", fn=lambda x: np.eye(3) @ x, primitive=("constant", "matmul"), shapes=(((3, 2),), ((3,),))),
+    OpCase(name="eye_sym", fn=lambda x: jnp.eye(x.shape[0]) @ x, primitive=("iota", "equal", "matmul"), dtypes=N, shapes=(((4, 3),), ((1, 2),), ((0, 2),))),
+    OpCase(name="eye_rect", fn=lambda x: jnp.eye(x.shape[0], x.shape[1], k=1, dtype=np.int32) + x, primitive=("iota", "equal", "convert"), shapes=(((4, 3),), ((3, 5),), ((2, 1),))),
+]
+# fmt: on
