@@ -37,7 +37,7 @@ def oracle(answer: Callable):
         _oracle.reset(token)
 
 
-def _variants(condition) -> tuple:
+def variants(condition) -> tuple:
     """The condition and its mirror image (Eq(a, b) and Eq(b, a)), which sympy keeps apart."""
     if isinstance(condition, sympy.Eq | sympy.Ne):
         return condition, type(condition)(condition.rhs, condition.lhs, evaluate=False)
@@ -49,7 +49,7 @@ def assuming(facts: Sequence):
     facts = set(facts)
 
     def answer(condition):
-        for variant in _variants(condition):
+        for variant in variants(condition):
             if variant in facts:
                 return True
             if sympy.Not(variant) in facts:
