@@ -139,8 +139,10 @@ class _Emitter:
 
     def result(self, value: Value) -> str:
         name = self.name(value)
-        if self.origin.get(id(value)) is None and value not in self.fn.params:
-            return f"np.array({name})"  # a constant or a view of one: hand out a fresh copy
+        if self.origin.get(id(value)) is None:
+            # a parameter, a constant or a view of one: hand out a fresh copy, so writing to
+            # a result never changes the caller's array (numpy's x.copy() and +x are fresh)
+            return f"np.array({name})"
         return f"np.asarray({name})" if not value.type.shape else name
 
 

@@ -284,11 +284,11 @@ class Tracer:
     def min(self, axis=None, keepdims=False):
         return np.min(self, axis=axis, keepdims=keepdims)
 
-    def argmax(self, axis=None):
-        return np.argmax(self, axis=axis)
+    def argmax(self, axis=None, keepdims=False):
+        return np.argmax(self, axis=axis, keepdims=keepdims)
 
-    def argmin(self, axis=None):
-        return np.argmin(self, axis=axis)
+    def argmin(self, axis=None, keepdims=False):
+        return np.argmin(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis=None, ddof=0, keepdims=False):
         return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)

@@ -70,13 +70,18 @@ def as_tracer(x, trace_, dtype: str | None = None) -> Tracer:
         return trace_.dim(x) if dtype is None else astype(trace_.dim(x), dtype)
     if isinstance(x, complex | np.complexfloating):
         raise UnsupportedError("complex numbers are not supported")
-    if dtype is None and isinstance(x, PYTHON_SCALARS):
+    if dtype is None and _is_python_scalar(x):
         return trace_.constant(x, dtypes.python_scalar_dtype(x), weak=True)
     return trace_.constant(x, dtype)
 
 
+def _is_python_scalar(x) -> bool:
+    # type(), not isinstance(): np.float64 subclasses float but is strong under NEP 50
+    return type(x) in PYTHON_SCALARS
+
+
 def _weak(x) -> bool:
-    return isinstance(x, (*PYTHON_SCALARS, SymDim)) or (isinstance(x, Tracer) and x.weak)
+    return _is_python_scalar(x) or isinstance(x, SymDim) or (isinstance(x, Tracer) and x.weak)
 
 
 def promote(*args):
@@ -92,7 +97,7 @@ def promote(*args):
         if not _weak(x):
             tracers.append(as_tracer(x, trace_))
             continue
-        example = x if isinstance(x, PYTHON_SCALARS) else _example(x, trace_)
+        example = x if _is_python_scalar(x) else _example(x, trace_)
         target = dtypes.canonical(np.result_type(common, example))
         tracers.append(as_tracer(x, trace_, target))
     return trace_, tracers, False

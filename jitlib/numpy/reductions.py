@@ -63,9 +63,9 @@ def _arg(name: str, numpy_function):
     def reduce(x, axis=None, out=None, keepdims=False):
         _check(name, out=out)
         trace_, (x,), _ = promote(x)
-        if axis is None:
-            x = np.reshape(x, (-1,))
-            axis = 0
+        if axis is None:  # over the flattened array; keepdims keeps every axis of x as 1
+            result = reduce(np.reshape(x, (-1,)), axis=0)
+            return _keep(x, result, tuple(range(x.ndim))) if keepdims else result
         (axis,) = _axes(x, axis)
         result = trace_.bind(OPS[name], x, axis=axis)
         return _keep(x, result, (axis,)) if keepdims else result
