@@ -1,9 +1,11 @@
-"""Algebraic simplification: identities, layout chains, broadcasts into elementwise ops and
+"""Algebraic simplification: exact identities (x*1, x/1, x-0, x+0 for ints, x+(-0.0)), layout chains, broadcasts into elementwise ops and
 small integer powers as multiplies (numpy's generic pow makes `x ** 3` ~10x slower than
 `x * x * x`). Rules are a table keyed by op record."""
 
 
-from ir import shapes
+import math
+
+from ir import dtypes, shapes
 from ir.core import Eqn, Function
 from ir.ops import OPS, Literal
 from ir.passes.rewrite import Rewriter, rewrite
@@ -29,16 +31,32 @@ def _keeps_type(eqn: Eqn, value) -> bool:
     return value.type == eqn.out.type
 
 
-def _identity(index: int, neutral):
-    """x op neutral -> x, looking at operand `index` for the neutral element."""
+def _identity(index: int, is_neutral):
+    """x op c -> x when the constant operand `index` satisfies `is_neutral(c, dtype)`."""
 
     def rule(eqn: Eqn, rewriter: Rewriter):
         other = eqn.inputs[1 - index]
-        if constant_scalar(eqn.inputs[index], rewriter) == neutral and _keeps_type(eqn, other):
+        value = constant_scalar(eqn.inputs[index], rewriter)
+        if value is not None and is_neutral(value, other.type.dtype) and _keeps_type(eqn, other):
             return other
         return None
 
     return rule
+
+
+def _additive_zero(value, dtype: str) -> bool:
+    # x + 0.0 maps -0.0 to +0.0, so for floats only -0.0 is an exact identity.
+    if value != 0:
+        return False
+    return not dtypes.is_float(dtype) or math.copysign(1.0, value) < 0
+
+
+def _subtracted_zero(value, dtype: str) -> bool:
+    return value == 0  # x - 0.0 == x exactly, -0.0 included
+
+
+def _one(value, dtype: str) -> bool:
+    return value == 1
 
 
 def _either(*rules):
@@ -128,10 +146,10 @@ def _power(eqn: Eqn, rewriter: Rewriter):
 
 
 RULES = {
-    OPS["add"]: _either(_identity(0, 0), _identity(1, 0)),
-    OPS["subtract"]: _identity(1, 0),
-    OPS["multiply"]: _either(_identity(0, 1), _identity(1, 1)),
-    OPS["divide"]: _identity(1, 1),
+    OPS["add"]: _either(_identity(0, _additive_zero), _identity(1, _additive_zero)),
+    OPS["subtract"]: _identity(1, _subtracted_zero),
+    OPS["multiply"]: _either(_identity(0, _one), _identity(1, _one)),
+    OPS["divide"]: _identity(1, _one),
     OPS["negative"]: _double_negation,
     OPS["logical_not"]: _double_negation,
     OPS["reshape"]: _reshape,

@@ -84,8 +84,15 @@ def _weak(x) -> bool:
     return _is_python_scalar(x) or isinstance(x, SymDim) or (isinstance(x, Tracer) and x.weak)
 
 
-def promote(*args):
+def _fits(value: int, dtype: str) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= value <= info.max
+
+
+def promote(*args, exact: bool = False):
     """NEP 50: Python scalars (and weak tracers) take the dtype of the strong operands.
+    With `exact` (comparisons), a Python int outside an integer dtype's range is compared
+    exactly, as numpy 2 does, instead of overflowing.
     Returns (trace, tracers, weak) where `weak` says the result is itself weak."""
     trace_ = trace_of(*args)
     strong = [as_tracer(x, trace_) for x in args if not _weak(x)]
@@ -99,6 +106,8 @@ def promote(*args):
             continue
         example = x if _is_python_scalar(x) else _example(x, trace_)
         target = dtypes.canonical(np.result_type(common, example))
+        if exact and type(x) is int and dtypes.is_int(target) and not _fits(x, target):
+            target = "int64" if _fits(x, "int64") else "float64"
         tracers.append(as_tracer(x, trace_, target))
     return trace_, tracers, False
 
@@ -140,8 +149,9 @@ def canonical_dtype(dtype) -> str:
 
 def bind(op_name: str, *args, **params) -> Tracer:
     """Promote `args` as numpy would and apply the primitive `op_name`."""
-    trace_, tracers, weak = promote(*args)
-    return trace_.bind(OPS[op_name], *tracers, weak=weak, **params)
+    op = OPS[op_name]
+    trace_, tracers, weak = promote(*args, exact="comparison" in op.tags)
+    return trace_.bind(op, *tracers, weak=weak, **params)
 
 
 def dims(shape) -> tuple:

@@ -32,13 +32,13 @@ def rand(shape, seed=0):
 CASES = [
     Case(
         "identities",
-        lambda x: (x * 1.0 + 0.0 - 0.0) / 1.0,
+        lambda x: (x * 1.0 + -0.0 - 0.0) / 1.0,  # x + (-0.0) is exact; x + 0.0 is not
         (3, 4),
         simplify,
         """func lambda(%0: f32[s0,s1]) {
   %1 = constant[value=1.0, dtype=float32] : f32[]
   %2 = multiply %0, %1 : f32[s0,s1]
-  %3 = constant[value=0.0, dtype=float32] : f32[]
+  %3 = constant[value=-0.0, dtype=float32] : f32[]
   %4 = add %2, %3 : f32[s0,s1]
   %5 = constant[value=0.0, dtype=float32] : f32[]
   %6 = subtract %4, %5 : f32[s0,s1]
@@ -48,7 +48,7 @@ CASES = [
 }""",
         """func lambda(%0: f32[s0,s1]) {
   %1 = constant[value=1.0, dtype=float32] : f32[]
-  %2 = constant[value=0.0, dtype=float32] : f32[]
+  %2 = constant[value=-0.0, dtype=float32] : f32[]
   %3 = constant[value=0.0, dtype=float32] : f32[]
   %4 = constant[value=1.0, dtype=float32] : f32[]
   return %0
@@ -395,3 +395,17 @@ def test_pass_is_idempotent(run_pass):
     fn = traced(mixed, rand((4, 6)))
     once = run_pass(fn)
     assert ir.as_text(run_pass(once)) == ir.as_text(once)
+
+
+def test_float_plus_zero_is_kept_because_it_turns_negative_zero_positive():
+    x = np.array([-0.0, 1.5, -2.0], np.float32)
+    fn = simplify(traced(lambda x: 1.0 / (x + 0.0), x))
+    assert "add" in [eqn.op.name for eqn in fn.eqns]
+    with np.errstate(divide="ignore"):  # 1 / +0.0 is the point of the test
+        np.testing.assert_array_equal(jl.jit(lambda x: 1.0 / (x + 0.0))(x), 1.0 / (x + 0.0))
+
+
+def test_int_plus_zero_is_removed():
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    fn = simplify(traced(lambda x: x + 0, x))
+    assert "add" not in [eqn.op.name for eqn in fn.eqns]

@@ -158,11 +158,17 @@ def test_forward_matches_numpy(case, dtype, shapes):
     check_jitted(case, make_args(case, dtype, shapes))
 
 
-@pytest.mark.parametrize("case", BY_CASE)
-def test_non_contiguous_inputs(case):
-    shapes = next((s for s in case.shapes if any(len(shape) for shape in s)), None)
-    if shapes is None:
-        pytest.skip("no case input has a dimension")
+# cases with an input that has a dimension to take a strided view of
+WITH_DIMS = [
+    pytest.param(case, shapes, id=case.name)
+    for case in CASES
+    for shapes in [next((s for s in case.shapes if any(len(shape) for shape in s)), None)]
+    if shapes is not None
+]
+
+
+@pytest.mark.parametrize("case, shapes", WITH_DIMS)
+def test_non_contiguous_inputs(case, shapes):
     check_jitted(case, [non_contiguous(a) for a in make_args(case, case.dtypes[0], shapes)])
 
 
@@ -183,14 +189,20 @@ def _numpy_accepts(case: OpCase, shapes: tuple) -> bool:
     return True
 
 
-@pytest.mark.parametrize("case", BY_CASE)
-def test_second_size_reuses_the_trace(case):
-    shapes = next((s for s in case.shapes if _has_symbolic_dim(s)), None)
-    if shapes is None:
-        pytest.skip("no case shape has a symbolic dimension")
-    second = next((s for s in resizings(shapes) if _numpy_accepts(case, s)), None)
-    if second is None:
-        pytest.skip("the case pins every size (e.g. a fixed broadcast target)")
+def _resized_pairs():
+    """(case, shapes, second shapes) for cases whose sizes can change; cases with no
+    symbolic dim (0-d only) or that pin every size (a fixed broadcast target) have none."""
+    for case in CASES:
+        shapes = next((s for s in case.shapes if _has_symbolic_dim(s)), None)
+        if shapes is None:
+            continue
+        second = next((s for s in resizings(shapes) if _numpy_accepts(case, s)), None)
+        if second is not None:
+            yield pytest.param(case, shapes, second, id=case.name)
+
+
+@pytest.mark.parametrize("case, shapes, second", list(_resized_pairs()))
+def test_second_size_reuses_the_trace(case, shapes, second):
     jitted = jl.jit(case.fn)
     for size in (shapes, second):
         args = make_args(case, case.dtypes[0], size)
