@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from codegen import numpy_chunking
 from ir import Function, as_text, shapes
 from ir.core import Eqn, Value
-from codegen import numpy_chunking
 from ir.ops import OPS, Literal
 
 
@@ -85,7 +85,9 @@ class _Emitter:
         value, dtype = eqn.params["value"], eqn.out.type.dtype
         if isinstance(value, Literal):
             self.namespace[name] = np.asarray(value.array, dtype=dtype)
-            self.constants.append(f"{name} = <constant {eqn.out.type} {value!r}>  (bound at compile)")
+            self.constants.append(
+                f"{name} = <constant {eqn.out.type} {value!r}>  (bound at compile)"
+            )
         else:
             text = repr(value)
             if isinstance(value, float) and not math.isfinite(value):
@@ -101,7 +103,9 @@ class _Emitter:
             owner = self.origin[id(x)]
             if owner != id(x) or x.type != out.type or self.last.get(id(x)) != index:
                 continue
-            sharing = [v for v, o in self.origin.items() if o == owner and self.last.get(v, -1) > index]
+            sharing = [
+                v for v, o in self.origin.items() if o == owner and self.last.get(v, -1) > index
+            ]
             if not sharing:
                 return x
         return None
@@ -132,7 +136,9 @@ class _Emitter:
             buffer = self.name(target)
             self.names[id(eqn.out)] = buffer
             self.origin[id(eqn.out)] = id(eqn.out)
-            self.origin = {v: (id(eqn.out) if o == id(target) else o) for v, o in self.origin.items()}
+            self.origin = {
+                v: (id(eqn.out) if o == id(target) else o) for v, o in self.origin.items()
+            }
             return f"{call}, out={buffer})"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
         return f"{outs} = {call})"

@@ -1,6 +1,6 @@
 """The dtypes the IR knows, their short printed names, and numpy's result-type rules."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def _probe(dtype: str) -> np.ndarray:
     return np.ones((1,), dtype="float32" if dtype == "bfloat16" else dtype)
 
 
-@lru_cache(maxsize=None)
+@cache
 def result_dtype(fn, dtypes: tuple, params: tuple = ()) -> str:
     """The dtype numpy's `fn` gives for inputs of these dtypes: numpy is the spec."""
     with np.errstate(all="ignore"):

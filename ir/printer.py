@@ -12,7 +12,9 @@ def _param_text(params: dict) -> str:
 
 def _value_repr(value) -> str:
     if isinstance(value, tuple):
-        return "(" + ", ".join(_value_repr(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return (
+            "(" + ", ".join(_value_repr(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        )
     return str(value) if not isinstance(value, str) else value
 
 

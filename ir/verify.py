@@ -27,7 +27,9 @@ def verify(fn: Function) -> Function:
             types = eqn.op.shape(*[x.type for x in eqn.inputs], **eqn.params)
             types = types if isinstance(types, tuple) else (types,)
             if len(types) != len(eqn.outputs):
-                raise IRError(f"{where}: has {len(eqn.outputs)} outputs, its rule gives {len(types)}")
+                raise IRError(
+                    f"{where}: has {len(eqn.outputs)} outputs, its rule gives {len(types)}"
+                )
             for value, expected in zip(eqn.outputs, types):
                 if id(value) in defined:
                     raise IRError(f"{where}: defines a value twice")

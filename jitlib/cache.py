@@ -12,7 +12,6 @@ from collections import namedtuple
 import numpy as np
 
 from ir import shapes
-
 from jitlib.errors import ArgumentError
 
 CacheInfo = namedtuple("CacheInfo", "hits misses entries")

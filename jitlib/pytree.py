@@ -62,7 +62,7 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
     """
     leaves, treedef = tree_flatten(tree)
     others = [tree_flatten(r) for r in rest]
-    for other_leaves, other_def in others:
+    for _, other_def in others:
         if other_def != treedef:
             raise ValueError(f"tree structures differ: {treedef} and {other_def}")
     mapped = [fn(*xs) for xs in zip(leaves, *[o[0] for o in others])]

@@ -47,7 +47,9 @@ class Trace:
         condition = sympy.sympify(condition)
         result = bool(condition.subs(self.sizes))
         if condition not in (sympy.true, sympy.false):
-            known = any(v in self.guards or sympy.Not(v) in self.guards for v in shapes.variants(condition))
+            known = any(
+                v in self.guards or sympy.Not(v) in self.guards for v in shapes.variants(condition)
+            )
             if not known:
                 self.guards.append(condition if result else sympy.Not(condition))
         return result

@@ -42,7 +42,9 @@ class SymDim:
             return NotImplemented  # the Tracer's reflected op keeps the size symbolic (`dim`)
         elif not isinstance(other, int | np.integer):
             return fn(int(self), other)
-        return SymDim.wrap(fn(self.expr, int(other) if isinstance(other, np.integer) else other), self.trace)
+        return SymDim.wrap(
+            fn(self.expr, int(other) if isinstance(other, np.integer) else other), self.trace
+        )
 
     def __add__(self, other):
         return self._binary(other, operator.add)

@@ -9,6 +9,8 @@ OPS: dict[str, Op] = {
     for family in (elementwise, reduction, layout, indexing, linalg, creation)
     for op in family.OPS
 }
-assert len(OPS) == sum(len(f.OPS) for f in (elementwise, reduction, layout, indexing, linalg, creation))
+assert len(OPS) == sum(
+    len(f.OPS) for f in (elementwise, reduction, layout, indexing, linalg, creation)
+)
 
 __all__ = ["OPS", "Literal", "Op"]

@@ -67,7 +67,8 @@ def _concatenate_shape(*xs: Type, axis: int) -> Type:
         raise ShapeError(f"concatenate axis {axis} out of range for rank {first.ndim}")
     for x in xs[1:]:
         same = x.ndim == first.ndim and all(
-            i == axis or shapes.dims_equal(a, b) for i, (a, b) in enumerate(zip(x.shape, first.shape))
+            i == axis or shapes.dims_equal(a, b)
+            for i, (a, b) in enumerate(zip(x.shape, first.shape))
         )
         if not same or x.dtype != first.dtype:
             names = ", ".join(str(t) for t in xs)

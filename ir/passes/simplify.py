@@ -2,7 +2,6 @@
 small integer powers as multiplies (numpy's generic pow makes `x ** 3` ~10x slower than
 `x * x * x`). Rules are a table keyed by op record."""
 
-
 import math
 
 from ir import dtypes, shapes

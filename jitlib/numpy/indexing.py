@@ -94,7 +94,9 @@ def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
         elif isinstance(item, int | np.integer) and not advanced:
             position = int(item)
             if not -dim <= position < dim:
-                raise ShapeMismatchError(f"index {position} is out of bounds for axis {axis} with size {dim}")
+                raise ShapeMismatchError(
+                    f"index {position} is out of bounds for axis {axis} with size {dim}"
+                )
             start = position + dim if position < 0 else position
             stop, step = start + 1, 1
         else:
@@ -105,7 +107,9 @@ def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
         stops.append(_expr(stop))
         steps.append(step)
         axis += 1
-    sliced = x.trace.bind(OPS["slice"], x, start=tuple(starts), stop=tuple(stops), step=tuple(steps))
+    sliced = x.trace.bind(
+        OPS["slice"], x, start=tuple(starts), stop=tuple(stops), step=tuple(steps)
+    )
     out = x.trace.bind(OPS["reshape"], sliced, shape=tuple(_expr(d) for d in shape))
     if flips:
         out = x.trace.bind(OPS["flip"], out, axis=tuple(flips))
@@ -151,7 +155,9 @@ def getitem(x, index):
     advanced = any(_is_array_index(item) for item in index)
     if advanced:  # numpy treats ints next to arrays as 0-d array indices
         index = tuple(
-            np.asarray(item) if isinstance(item, int | np.integer) and not isinstance(item, bool) else item
+            np.asarray(item)
+            if isinstance(item, int | np.integer) and not isinstance(item, bool)
+            else item
             for item in index
         )
     index = _expand(index, x.ndim)
@@ -170,4 +176,3 @@ def take(x, indices, axis=None, out=None, mode=None):
         x, axis = np.reshape(x, (-1,)), 0
     index = (slice(None),) * (axis % x.ndim) + (indices,)
     return getitem(x, index)
-

@@ -35,7 +35,11 @@ def ravel(x, order="C"):
 def transpose(x, axes=None):
     trace_, (x,), weak = promote(x)
     rank = x.ndim
-    axes = tuple(reversed(range(rank))) if axes is None else tuple(_axis(a, rank, "transpose") for a in axes)
+    axes = (
+        tuple(reversed(range(rank)))
+        if axes is None
+        else tuple(_axis(a, rank, "transpose") for a in axes)
+    )
     return trace_.bind(OPS["transpose"], x, axes=axes, weak=weak)
 
 
@@ -85,7 +89,9 @@ def squeeze(x, axis=None):
         axes = {_axis(a, x.ndim, "squeeze") for a in ((axis,) if isinstance(axis, int) else axis)}
         for a in axes:
             if shape[a] != 1:
-                raise ShapeMismatchError(f"cannot squeeze axis {a} of size {shape[a]} in {x.value.type}")
+                raise ShapeMismatchError(
+                    f"cannot squeeze axis {a} of size {shape[a]} in {x.value.type}"
+                )
     return reshape(x, tuple(_wrap(d, x) for i, d in enumerate(shape) if i not in axes))
 
 
