@@ -3,14 +3,17 @@ inputs row by row (elementwise ops, reductions over other axes, row-preserving l
 matmul by a weight), the function can run on blocks of rows that fit in cache, so the
 temporaries of a long chain never travel to main memory.
 
-`row_symbol(fn)` finds that axis; the emitter then wraps the body in a loop over blocks.
+`split(fn)` separates those equations (run in a loop over blocks) from the rest.
 """
+
+from dataclasses import dataclass
 
 import sympy
 
 from ir import Function, shapes
 from ir.core import Eqn
 from ir.ops import OPS
+from ir.passes.dce import dce
 
 ROW, CONST = "row", "const"
 
@@ -116,17 +119,51 @@ def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
     return None
 
 
-def row_symbol(fn: Function) -> sympy.Symbol | None:
-    """The symbol of a leading axis the whole function processes row by row, if any."""
+def _row(fn: Function) -> sympy.Symbol | None:
     leading = (p.type.shape[0] for p in fn.params if p.type.shape)
-    row = next((d for d in leading if isinstance(d, sympy.Symbol)), None)
-    if row is None:
-        return None
+    return next((d for d in leading if isinstance(d, sympy.Symbol)), None)
+
+
+def _kinds(fn: Function, row) -> dict:
+    """id -> ROW, CONST, or None (the value mixes rows or depends on one that does)."""
     kind = {id(p): _kind(p.type.shape, row) for p in fn.params}
     for eqn in fn.eqns:
-        kind[id(eqn.out)] = _stays_in_rows(eqn, kind, row)
-        if kind[id(eqn.out)] is None:
-            return None
-    if not all(kind.get(id(v)) == ROW for v in fn.results):
+        out_kind = _stays_in_rows(eqn, kind, row)
+        for out in eqn.outputs:
+            kind[id(out)] = out_kind
+    return kind
+
+
+@dataclass(frozen=True)
+class Split:
+    """`blocked` holds the row-local equations (run on blocks of rows) and returns the row
+    values the rest needs; `rest` takes fn's params plus those and finishes the job (None
+    when the blocked part is the whole function)."""
+
+    row: sympy.Symbol
+    blocked: Function
+    rest: Function | None
+
+
+def split(fn: Function) -> Split | None:
+    """Separate the equations that work row by row from those that mix rows."""
+    row = _row(fn)
+    if row is None:
         return None
-    return row
+    kind = _kinds(fn, row)
+    blocked = [e for e in fn.eqns if kind[id(e.outputs[0])] is not None]
+    # row-free equations are cheap and may feed both parts; DCE drops the unused copies
+    rest = [e for e in fn.eqns if kind[id(e.outputs[0])] != ROW]
+    needed = {id(x) for e in rest for x in e.inputs} | {id(v) for v in fn.results}
+    escaping = [v for e in blocked for v in e.outputs if kind[id(v)] == ROW and id(v) in needed]
+    if not escaping:
+        return None
+    part = dce(fn.replace(eqns=tuple(blocked), results=tuple(escaping), name=f"{fn.name}_rows"))
+    if all(kind[id(e.outputs[0])] is not None for e in fn.eqns) and all(
+        kind[id(v)] == ROW for v in fn.results
+    ):
+        return Split(row, part.replace(results=fn.results, name=fn.name), None)
+    remainder = dce(
+        fn.replace(params=fn.params + tuple(escaping), eqns=tuple(rest), name=f"{fn.name}_rest")
+    )
+    return Split(row, part, remainder)

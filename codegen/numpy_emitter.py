@@ -51,13 +51,16 @@ def _origin_and_last_use(fn: Function) -> tuple:
 class _Emitter:
     """Walks the equations once, naming values and choosing buffers."""
 
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, namespace: dict, counter: int = 0, owned: tuple = ()):
+        """`owned`: parameters that are fresh arrays of ours (blocked results), which the
+        body may write into and return without a copy."""
         self.fn = fn
         self.names: dict = {}
-        self.namespace: dict = {"np": np, "math": math}
+        self.namespace = namespace
         self.constants: list = []
         self.origin, self.last = _origin_and_last_use(fn)
-        self.counter = 0
+        self.origin.update({id(p): id(p) for p in owned})
+        self.counter = counter
         # result value id -> name of a caller-given output buffer (used when chunking)
         self.outputs: dict = {}
         self.written: set = set()  # the output buffers some equation wrote with out=
@@ -95,9 +98,11 @@ class _Emitter:
             self.constants.append(f"{name} = np.{dtype}({text})")
 
     def reusable(self, eqn: Eqn, index: int) -> Value | None:
-        """A dead input whose buffer the output can be written into."""
+        """A dead input whose buffer the output can be written into. Only elementwise ops
+        qualify: numpy copies an operand that overlaps `out` for anything else (matmul)."""
         out = eqn.out
-        if not out.type.shape or not isinstance(eqn.op.impl, np.ufunc):
+        elementwise = "elementwise" in eqn.op.tags and isinstance(eqn.op.impl, np.ufunc)
+        if not out.type.shape or not elementwise:
             return None
         for x in eqn.inputs:
             owner = self.origin[id(x)]
@@ -242,35 +247,66 @@ BLOCK_ELEMENTS = 262144  # per row-block of the widest input: temporaries stay i
 MIN_CHUNKED_OPS = 3  # fewer ops than this gain nothing from blocking
 
 
-def _worth_chunking(fn: Function):
-    busy = [e for e in fn.eqns if {"elementwise", "reduction"} & e.op.tags]
-    return numpy_chunking.row_symbol(fn) if len(busy) >= MIN_CHUNKED_OPS else None
+def _blocked_split(fn: Function) -> numpy_chunking.Split | None:
+    found = numpy_chunking.split(fn)
+    if found is None:
+        return None
+    busy = [e for e in found.blocked.eqns if {"elementwise", "reduction"} & e.op.tags]
+    return found if len(busy) >= MIN_CHUNKED_OPS else None
+
+
+def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
+    """(function sources, emitters, a header note) for `fn`: one plain body, or a blocked
+    body with its driver, followed where needed by the body of the row-mixing rest."""
+    found = _blocked_split(fn) if chunk else None
+    if found is None:
+        emitter = _Emitter(fn, namespace)
+        return [_body(fn, emitter, name)], [emitter], None
+    blocked = found.blocked
+    emitter = _Emitter(blocked, namespace)
+    outputs = tuple(f"r{i}" for i in range(len(blocked.results)))
+    rows_name = name if found.rest is None else f"{name}_rows"
+    sections = [
+        _body(blocked, emitter, f"{name}_block", outputs),
+        _driver(blocked, found.row, f"{name}_block", rows_name, emitter.unwritten),
+    ]
+    note = f"the row-local ops run on blocks of rows along {found.row}"
+    if found.rest is None:
+        return sections, [emitter], note
+    rest, escaping = found.rest, blocked.results
+    finisher = _Emitter(rest, namespace, emitter.counter, owned=escaping)
+    sections.append(_body(rest, finisher, f"{name}_rest"))
+    args = [f"a{i}" for i in range(len(fn.params))]
+    parts = [f"e{i}" for i in range(len(escaping))]
+    sections.append(
+        [
+            f"def {name}({', '.join(args)}):",
+            f"    {', '.join(parts)}, = {rows_name}({', '.join(args)})",
+            f"    return {name}_rest({', '.join(args + parts)})",
+        ]
+    )
+    return sections, [emitter, finisher], note + "; the rest runs on whole arrays"
 
 
 def emit(fn: Function, chunk: bool = True) -> NumpyKernel:
     """Generate and compile the numpy function for `fn`."""
-    emitter = _Emitter(fn)
-    emitter.namespace["BLOCK_ELEMENTS"] = BLOCK_ELEMENTS
+    namespace = {"np": np, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS}
     name = f"{fn.name}_numpy"
-    row = _worth_chunking(fn) if chunk else None
-    if row is None:
-        lines = _body(fn, emitter, name)
-    else:
-        outputs = tuple(f"r{i}" for i in range(len(fn.results)))
-        lines = _body(fn, emitter, f"{name}_block", outputs)
-        lines += ["", ""] + _driver(fn, row, f"{name}_block", name, emitter.unwritten)
+    sections, emitters, note = _sections(fn, name, namespace, chunk)
     header = ["# jitlib numpy backend. Generated from this IR:"]
     header += [f"#   {line}" for line in as_text(fn).splitlines()]
     header += [f"# traced at {s}" for s in _sources(fn)]
-    if row is not None:
-        header.append(f"# every op is row-local along {row}: the body runs on blocks of rows")
-    constants = [c for c in emitter.constants if "<constant" not in c]
-    bound = [f"# {c}" for c in emitter.constants if "<constant" in c]
-    source = "\n".join(header + bound + constants + lines) + "\n"
+    header += [f"# {note}"] if note else []
+    constants = [c for e in emitters for c in e.constants]
+    lines = header + [f"# {c}" for c in constants if "<constant" in c]
+    lines += [c for c in constants if "<constant" not in c]
+    for section in sections:
+        lines += section + [""]
+    source = "\n".join(lines)
     filename = f"<jitlib:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), emitter.namespace)
-    return NumpyKernel(source=source, fn=emitter.namespace[name], name=name)
+    exec(compile(source, filename, "exec"), namespace)
+    return NumpyKernel(source=source, fn=namespace[name], name=name)
 
 
 def _sources(fn: Function) -> list:

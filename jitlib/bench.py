@@ -83,18 +83,26 @@ def _copy_bandwidth(cupy) -> float:
 # --- timing ------------------------------------------------------------------------------
 
 
-def _median_time(call: Callable[[], object], repeat: int | None) -> float:
-    """Median seconds of `call()` after a warm-up; repeats adapt to BUDGET_S unless given."""
-    start = time.perf_counter()
-    call()
-    first = time.perf_counter() - start
-    count = repeat or max(3, min(MAX_REPEAT, int(BUDGET_S / max(first, 1e-7))))
-    times = []
-    for _ in range(count):
+def _median_times(calls: list, repeat: int | None) -> list:
+    """Median seconds of each call after a warm-up, measured in interleaved rounds so that
+    drift in the machine's speed hits every call alike; repeats adapt to BUDGET_S."""
+    firsts = []
+    for call in calls:
         start = time.perf_counter()
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        firsts.append(time.perf_counter() - start)
+    count = repeat or max(5, min(MAX_REPEAT, int(BUDGET_S * len(calls) / max(sum(firsts), 1e-7))))
+    times: list = [[] for _ in calls]
+    for _ in range(count):
+        for call, bucket in zip(calls, times):
+            start = time.perf_counter()
+            call()
+            bucket.append(time.perf_counter() - start)
+    return [statistics.median(bucket) for bucket in times]
+
+
+def _median_time(call: Callable[[], object], repeat: int | None) -> float:
+    return _median_times([call], repeat)[0]
 
 
 def _synced(fn: Callable, args: tuple) -> Callable[[], object]:
@@ -194,20 +202,26 @@ def _first_shape(shape: str) -> str:
     return shape.split(", ")[0]
 
 
-def _time_jitlib(workload: Workload, options, args: tuple, expected, row: dict) -> None:
-    """Adds jitlib's figures to `row`, or only its status when it fails the check."""
+def _time_both(workload: Workload, options, args: tuple, expected, row: dict) -> float:
+    """Adds eager and jitlib figures to `row` (only eager's and the status when jitlib fails
+    the check); returns eager seconds."""
     device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
     jitted = jl.jit(workload.fn, backend=options.backend)
     row["status"] = _check(jitted, device_args, expected)
+    eager = lambda: workload.fn(*args)  # noqa: E731
     if row["status"] != "ok":
-        return
-    jitlib_s = _median_time(_synced(jitted, device_args), options.repeat)
+        eager_s = _median_time(eager, options.repeat)
+        row["eager_ms"] = eager_s * 1e3
+        return eager_s
+    eager_s, jitlib_s = _median_times([eager, _synced(jitted, device_args)], options.repeat)
+    row["eager_ms"] = eager_s * 1e3
     row["jitlib_ms"] = jitlib_s * 1e3
     row["speedup"] = row["eager_ms"] / row["jitlib_ms"]
     row["gbs"] = workload.bytes_moved(args, expected) / jitlib_s / 1e9
     row["pct_copy"] = 100 * row["gbs"] / options.copy_gbs
     row["traces"] = jitted.cache_info().misses
     row["compile_ms"] = _compile_ms(workload, args, options.backend)
+    return eager_s
 
 
 def _run(workload: Workload, options) -> dict:
@@ -215,9 +229,7 @@ def _run(workload: Workload, options) -> dict:
     args = workload.make_inputs(options.size_key, np.random.default_rng(0))
     expected = workload.fn(*args)
     row = {"workload": workload.name, "shape": _shape(args)}
-    eager_s = _median_time(lambda: workload.fn(*args), options.repeat)
-    row["eager_ms"] = eager_s * 1e3
-    _time_jitlib(workload, options, args, expected, row)
+    eager_s = _time_both(workload, options, args, expected, row)
     row["compare"] = {
         name: _compare(name, workload, args, eager_s, options) for name in options.compare
     }
