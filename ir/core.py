@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ir import dtypes, shapes
+from ir import dtypes
 
 if TYPE_CHECKING:
     from ir.ops.table import Op
@@ -75,14 +75,6 @@ class Function:
         )
         fields.update(changes)
         return Function(**fields)
-
-    def symbols(self) -> list:
-        """Shape symbols of the parameters, in order of first appearance."""
-        seen: dict = {}
-        for value in self.params:
-            for sym in sorted(shapes.free_symbols(value.type.shape), key=str):
-                seen.setdefault(sym, None)
-        return list(seen)
 
 
 class Builder:

@@ -52,13 +52,6 @@ def result_dtype(fn, dtypes: tuple, params: tuple = ()) -> str:
     return name
 
 
-def weak_dtype(strong: str, scalar) -> str:
-    """NEP 50: the dtype a Python scalar takes when it meets an array of dtype `strong`."""
-    if strong == "bfloat16":
-        return strong
-    return canonical(np.result_type(np.dtype(strong), scalar))
-
-
 def python_scalar_dtype(scalar) -> str:
     """The dtype numpy gives a Python scalar alone (bool, int64, float64)."""
     if isinstance(scalar, bool):

@@ -90,10 +90,3 @@ class Cache:
 
     def info(self) -> CacheInfo:
         return CacheInfo(self.hits, self.misses, sum(len(v) for v in self.entries.values()))
-
-
-def symbol_values(symbols: list, sizes: list) -> dict:
-    return {sym: size for sym, size in zip(symbols, sizes)}
-
-
-__all__ = ["Cache", "CacheInfo", "Entry", "compile_guards", "signature"]

@@ -8,7 +8,6 @@ The same implementations serve plain `np.*` calls on traced arrays via NEP 13/18
 array([1., 1.])
 """
 
-from jitlib.numpy import creation, indexing, layout, linalg, reductions, ufuncs
 from jitlib.numpy.creation import (
     arange,
     asarray,
@@ -107,4 +106,3 @@ __all__ = sorted(
         "zeros_like",
     ]
 )
-_MODULES = (creation, indexing, layout, linalg, reductions, ufuncs)

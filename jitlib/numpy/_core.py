@@ -23,6 +23,10 @@ def _is_traced(x) -> bool:
     return False
 
 
+# creation functions trace even without traced arguments (they check for an active trace)
+_CREATION = {np.zeros, np.ones, np.full, np.arange, np.eye, np.empty}
+
+
 def function(*numpy_functions):
     """Register as jitlib's version of these numpy callables. Called without any traced
     argument it simply runs the first of them eagerly (so jitlib.numpy works as numpy)."""
@@ -33,20 +37,13 @@ def function(*numpy_functions):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             traced = _is_traced(args) or _is_traced(tuple(kwargs.values()))
-            if not traced and eager is not None and not callable_is_creation(eager):
+            if not traced and eager is not None and eager not in _CREATION:
                 return eager(*args, **kwargs)
             return fn(*args, **kwargs)
 
         return dispatch.implements(*numpy_functions)(wrapper)
 
     return register
-
-
-_CREATION = {np.zeros, np.ones, np.full, np.arange, np.eye, np.empty}
-
-
-def callable_is_creation(fn) -> bool:
-    return fn in _CREATION
 
 
 def trace_of(*args) -> "trace.Trace":
