@@ -61,6 +61,9 @@ class _Emitter:
         self.origin, self.last = _origin_and_last_use(fn)
         self.origin.update({id(p): id(p) for p in owned})
         self.counter = counter
+        # block bodies take their temporaries from a pool the driver keeps for one call, so
+        # the blocks of a call reuse memory instead of asking the allocator each time
+        self.pooled = False
         # result value id -> name of a caller-given output buffer (used when chunking)
         self.outputs: dict = {}
         self.written: set = set()  # the output buffers some equation wrote with out=
@@ -145,8 +148,19 @@ class _Emitter:
                 v: (id(eqn.out) if o == id(target) else o) for v, o in self.origin.items()
             }
             return f"{call}, out={buffer})"
+        if self.pooled and self._poolable(eqn):
+            shape = shapes.to_python(eqn.out.type.shape)
+            dtype = eqn.out.type.dtype
+            slot = len(self.names)
+            name = self.fresh(eqn.out)
+            return f"{name} = {call}, out=scratch(pool, {slot}, {shape}, {dtype!r}))"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
         return f"{outs} = {call})"
+
+    def _poolable(self, eqn: Eqn) -> bool:
+        """A block temporary: a fresh elementwise result that is not a result of the block."""
+        elementwise = "elementwise" in eqn.op.tags and isinstance(eqn.op.impl, np.ufunc)
+        return elementwise and bool(eqn.out.type.shape) and eqn.out not in self.fn.results
 
     def result(self, value: Value) -> str:
         name = self.name(value)
@@ -175,10 +189,13 @@ def _used_symbols(fn: Function) -> set:
     return used
 
 
-def _symbol_lines(fn: Function, names: dict) -> list:
-    """`s0 = a0.shape[0]` for each symbol the body uses."""
+def _symbol_lines(fn: Function, names: dict, every: bool = False) -> list:
+    """`s0 = a0.shape[0]` for each symbol the body uses (`every` symbol for pooled bodies,
+    whose temporaries' shapes use them)."""
     lines, seen = [], set()
-    used = _used_symbols(fn)
+    used = _used_symbols(fn) | (
+        set().union(*[shapes.free_symbols(p.type.shape) for p in fn.params]) if every else set()
+    )
     for value in fn.params:
         for axis, dim in enumerate(value.type.shape):
             if isinstance(dim, sympy.Symbol) and dim in used and dim not in seen:
@@ -188,14 +205,16 @@ def _symbol_lines(fn: Function, names: dict) -> list:
 
 
 def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> list:
-    """The function computing `fn` with one numpy call per equation; a result whose last
-    op is a ufunc is written into the matching `outputs` buffer when one is given."""
+    """The function computing `fn` with one numpy call per equation. A block body (given
+    `outputs`) writes a result whose last op is a ufunc into its output buffer, and takes
+    its temporaries from `pool`."""
     params = [emitter.fresh(p, "a") for p in fn.params]
     for value, buffer in zip(fn.results, outputs):
         if value not in fn.params:
             emitter.outputs.setdefault(id(value), buffer)
-    params += [f"{buffer}=None" for buffer in outputs]
-    body = _symbol_lines(fn, emitter.names)
+    emitter.pooled = bool(outputs)
+    params += [f"{buffer}=None" for buffer in outputs] + (["pool=None"] if outputs else [])
+    body = _symbol_lines(fn, emitter.names, every=emitter.pooled)
     for index, eqn in enumerate(fn.eqns):
         line = emitter.statement(eqn, index)
         if line:
@@ -230,9 +249,10 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
         dims = ", ".join(["rows"] + [shapes.to_python(d) for d in value.type.shape[1:]])
         lines.append(f"    {out} = np.empty(({dims},), dtype=np.{value.type.dtype})")
     sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
-    sliced += [f"{o}[start:stop]" for o in outs]
+    sliced += [f"{o}[start:stop]" for o in outs] + ["pool"]
     parts = [f"part{i}" for i in range(len(outs))]
     lines += [
+        "    pool = {}",
         "    for start in range(0, rows, block):",
         "        stop = start + block",
         f"        {', '.join(parts)}, = {block_fn}({', '.join(sliced)})",
@@ -241,6 +261,16 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
     lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
     lines.append(f"    return ({', '.join(outs)},)")
     return lines
+
+
+def scratch(pool: dict | None, slot: int, shape: tuple, dtype: str):
+    """A buffer for a block temporary, shared by the blocks of one call (None: allocate)."""
+    if pool is None:
+        return None
+    buffer = pool.get(slot)
+    if buffer is None or buffer.shape != shape:
+        buffer = pool[slot] = np.empty(shape, dtype)
+    return buffer
 
 
 BLOCK_ELEMENTS = 262144  # per row-block of the widest input: temporaries stay in L2
@@ -290,7 +320,7 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
 
 def emit(fn: Function, chunk: bool = True) -> NumpyKernel:
     """Generate and compile the numpy function for `fn`."""
-    namespace = {"np": np, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS}
+    namespace = {"np": np, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
     name = f"{fn.name}_numpy"
     sections, emitters, note = _sections(fn, name, namespace, chunk)
     header = ["# jitlib numpy backend. Generated from this IR:"]
