@@ -12,14 +12,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIZES = ("small", "default", "large")
+SIZES = ("small", "medium", "default", "large")
 
-# "default" is sized for a 2-core CPU; "gpu" replaces it when the Triton backend runs.
-ROWWISE = {"small": (256, 256), "default": (2048, 1024), "gpu": (4096, 4096), "large": (8192, 4096)}
-ADAM = {"small": (1 << 16,), "default": (1 << 21,), "gpu": (1 << 24,), "large": (1 << 24,)}
+# "default" is the 4096x4096 float32 for row-wise workloads (64 MB per array, past
+# the CPU caches); "medium" fits in a CPU's L3; "gpu" replaces "default" on the Triton backend.
+ROWWISE = {
+    "small": (256, 256),
+    "medium": (2048, 1024),
+    "default": (4096, 4096),
+    "gpu": (4096, 4096),
+    "large": (8192, 4096),
+}
+ADAM = {
+    "small": (1 << 16,),
+    "medium": (1 << 21,),
+    "default": (1 << 24,),
+    "gpu": (1 << 24,),
+    "large": (1 << 24,),
+}
 # (batch, inputs, hidden, outputs)
 MLP = {
     "small": (64, 32, 64, 16),
+    "medium": (512, 512, 1024, 64),
     "default": (512, 512, 1024, 64),
     "gpu": (4096, 1024, 4096, 1024),
     "large": (2048, 1024, 4096, 256),
@@ -27,12 +41,19 @@ MLP = {
 # (examples, features)
 PER_EXAMPLE = {
     "small": (256, 64),
+    "medium": (4096, 512),
     "default": (4096, 512),
     "gpu": (16384, 1024),
     "large": (16384, 1024),
 }
 # (sequence, head dim)
-ATTENTION = {"small": (128, 32), "default": (1024, 64), "gpu": (4096, 128), "large": (4096, 128)}
+ATTENTION = {
+    "small": (128, 32),
+    "medium": (1024, 64),
+    "default": (1024, 64),
+    "gpu": (4096, 128),
+    "large": (4096, 128),
+}
 
 
 def resolve_size(size: str, on_gpu: bool) -> str:
