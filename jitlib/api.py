@@ -113,7 +113,7 @@ class JitFunction:
             ) from None
         return (tuple(dynamic_args), dynamic_kwargs), tuple(statics)
 
-    def _merge(self, dynamic, statics: tuple, args_given: tuple, kwargs_given: dict) -> tuple:
+    def _merge(self, dynamic, statics: tuple, kwargs_given: dict) -> tuple:
         """Rebuild (args, kwargs) for calling the Python function while tracing."""
         if not self.static_argnums and not self.static_argnames:
             return (dynamic[0], dynamic[1]) if kwargs_given else (dynamic, {})
@@ -135,7 +135,7 @@ class JitFunction:
         trace = Trace(getattr(self.fn, "__name__", "f").replace("<lambda>", "lambda"), sizes)
         tracers = [trace.param(*_leaf_type(leaf, dims)) for leaf, dims in zip(leaves, all_dims)]
         call_args, call_kwargs = self._merge(
-            pytree.tree_unflatten(treedef, tracers), statics, args, kwargs
+            pytree.tree_unflatten(treedef, tracers), statics, kwargs
         )
         with trace.active():
             out = self.fn(*call_args, **call_kwargs)
@@ -209,32 +209,23 @@ def jit(
     def wrap(f: Callable) -> JitFunction:
         if not callable(f):
             raise ArgumentError(f"jit expects a function, got {type(f).__name__}")
-        names = _static_names(f, static_argnums, static_argnames)
-        nums = _static_nums(f, static_argnums, static_argnames)
+        nums, names = _statics(f, static_argnums, static_argnames)
         return JitFunction(f, nums, names, backend, dynamic)
 
     return wrap if fn is None else wrap(fn)
 
 
-def _static_names(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tuple:
-    """Static argument names, including those given by position (so keywords work too)."""
-    try:
-        params = list(inspect.signature(f).parameters)
-    except (TypeError, ValueError):
-        return tuple(names)
-    extra = [params[i] for i in nums if i < len(params)]
-    return tuple(dict.fromkeys([*names, *extra]))
-
-
-def _static_nums(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tuple:
-    """Static argument positions, including those named (so positional calls work too)."""
+def _statics(f: Callable, nums: Sequence[int], names: Sequence[str]) -> tuple:
+    """(positions, names) of the static arguments, each completed from the other through
+    f's signature, so a static argument is static however it is passed."""
     try:
         params = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):
-        return tuple(nums)
+        return tuple(nums), tuple(names)
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    extra = [positional.index(name) for name in names if name in positional]
-    return tuple(dict.fromkeys([*nums, *extra]))
+    all_nums = [*nums, *[positional.index(n) for n in names if n in positional]]
+    all_names = [*names, *[positional[i] for i in nums if i < len(positional)]]
+    return tuple(dict.fromkeys(all_nums)), tuple(dict.fromkeys(all_names))
 
 
 def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()):
