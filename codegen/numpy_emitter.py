@@ -48,6 +48,12 @@ def _origin_and_last_use(fn: Function) -> tuple:
     return origin, last
 
 
+def _writes_in_place(eqn: Eqn) -> bool:
+    """Elementwise ufuncs can write into a buffer (`out=`) that one of their inputs uses;
+    numpy would copy an overlapping operand for anything else (matmul)."""
+    return "elementwise" in eqn.op.tags and isinstance(eqn.op.impl, np.ufunc)
+
+
 class _Emitter:
     """Walks the equations once, naming values and choosing buffers."""
 
@@ -101,11 +107,9 @@ class _Emitter:
             self.constants.append(f"{name} = np.{dtype}({text})")
 
     def reusable(self, eqn: Eqn, index: int) -> Value | None:
-        """A dead input whose buffer the output can be written into. Only elementwise ops
-        qualify: numpy copies an operand that overlaps `out` for anything else (matmul)."""
+        """A dead input whose buffer the output can be written into."""
         out = eqn.out
-        elementwise = "elementwise" in eqn.op.tags and isinstance(eqn.op.impl, np.ufunc)
-        if not out.type.shape or not elementwise:
+        if not out.type.shape or not _writes_in_place(eqn):
             return None
         for x in eqn.inputs:
             owner = self.origin[id(x)]
@@ -159,8 +163,7 @@ class _Emitter:
 
     def _poolable(self, eqn: Eqn) -> bool:
         """A block temporary: a fresh elementwise result that is not a result of the block."""
-        elementwise = "elementwise" in eqn.op.tags and isinstance(eqn.op.impl, np.ufunc)
-        return elementwise and bool(eqn.out.type.shape) and eqn.out not in self.fn.results
+        return _writes_in_place(eqn) and bool(eqn.out.type.shape) and eqn.out not in self.fn.results
 
     def result(self, value: Value) -> str:
         name = self.name(value)
