@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import math
+import multiprocessing
 import os
 import statistics
 import time
@@ -327,6 +328,20 @@ def _print_summary(console: Console, report: dict) -> None:
     console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
 
 
+def _run_in_fresh_process(name: str, options) -> dict:
+    """One workload in a new process: what earlier workloads did to the allocator (its
+    thresholds, memory it kept) would otherwise tilt this one's eager-vs-jitlib figures."""
+    plain = {key: value for key, value in vars(options).items() if key != "cupy"}
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_run_by_name, (name, plain))
+
+
+def _run_by_name(name: str, plain: dict) -> dict:
+    options = argparse.Namespace(**plain)
+    options.cupy = _cupy() if options.on_gpu else None
+    return _run(BY_NAME[name], options)
+
+
 def _measure(options, console: Console) -> dict:
     """Runs every chosen workload and the whole-run figures, under a progress bar."""
     chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
@@ -336,7 +351,7 @@ def _measure(options, console: Console) -> dict:
         task = progress.add_task("benchmarking", total=len(chosen) + 1)
         for workload in chosen:
             progress.update(task, description=f"{workload.name} ({options.size_key})")
-            rows.append(_run(workload, options))
+            rows.append(_run_in_fresh_process(workload.name, options))
             progress.advance(task)
         progress.update(task, description="tiny call and trace count")
         tiny, traces = _tiny_call(options), _trace_count(options)
