@@ -7,7 +7,6 @@ from ir.errors import ShapeError
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
 from jitlib.numpy._core import as_tracer, dims, function, promote, same_dtype
-from jitlib.tracer import SymDim, Tracer
 
 
 def _axis(axis: int, rank: int, what: str) -> int:
@@ -71,12 +70,8 @@ def expand_dims(x, axis):
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     rank = x.ndim + len(axes)
     axes = {_axis(a, rank, "expand_dims") for a in axes}
-    old = iter(x.value.type.shape)
-    return reshape(x, tuple(1 if i in axes else _wrap(next(old), x) for i in range(rank)))
-
-
-def _wrap(dim, x: Tracer):
-    return SymDim.wrap(dim, x.trace)
+    old = iter(x.shape)
+    return reshape(x, tuple(1 if i in axes else next(old) for i in range(rank)))
 
 
 @function(np.squeeze)
@@ -92,7 +87,7 @@ def squeeze(x, axis=None):
                 raise ShapeMismatchError(
                     f"cannot squeeze axis {a} of size {shape[a]} in {x.value.type}"
                 )
-    return reshape(x, tuple(_wrap(d, x) for i, d in enumerate(shape) if i not in axes))
+    return reshape(x, tuple(d for i, d in enumerate(x.shape) if i not in axes))
 
 
 @function(np.broadcast_to)
