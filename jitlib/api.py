@@ -15,6 +15,7 @@ from jitlib.cache import Cache, Entry, compile_guards, signature
 from jitlib.errors import ArgumentError, UnsupportedError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
+from jitlib.trace import current as current_trace
 from jitlib.tracer import Tracer
 
 _CHECK_IR = bool(os.environ.get("JITLIB_DEBUG"))
@@ -157,6 +158,8 @@ class JitFunction:
 
     # --- calling --------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if current_trace() is not None:  # called while tracing another function: inline it
+            return self.fn(*args, **kwargs)
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
         shape_key, sizes = signature(leaves, self.dynamic)

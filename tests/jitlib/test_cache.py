@@ -369,3 +369,13 @@ def test_symbolic_reshape_serves_every_size_without_retracing():
         x = rand((rows, 7), seed=rows)
         np.testing.assert_allclose(jf(x), x.ravel() * 3.0, rtol=1e-6)
     assert traces(jf) == 1
+
+
+def test_a_jitted_function_called_inside_another_is_inlined():
+    inner = jl.jit(lambda x: np.tanh(x) * 2.0)
+    outer = jl.jit(lambda x: inner(x) + 1.0)
+    x = rand((3, 4))
+    np.testing.assert_allclose(outer(x), np.tanh(x) * 2.0 + 1.0, rtol=1e-6)
+    ops = [eqn.op.name for eqn in outer.lower(x).ir.eqns]
+    assert "tanh" in ops  # one IR, not a call into another compiled function
+    assert inner.cache_info().misses == 0  # the inner function was never traced on its own
