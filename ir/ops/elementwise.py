@@ -74,6 +74,7 @@ UNARY = [
     ufunc_op(np.isnan),
     ufunc_op(np.isinf),
     ufunc_op(np.isfinite),
+    ufunc_op(np.signbit),
     ufunc_op(np.invert),
 ]
 
@@ -90,6 +91,9 @@ BINARY = [
     ufunc_op(np.fmax, tags={"commutative"}),
     ufunc_op(np.fmin, tags={"commutative"}),
     ufunc_op(np.arctan2),
+    ufunc_op(np.hypot, tags={"commutative"}),
+    ufunc_op(np.copysign),
+    ufunc_op(np.logaddexp, tags={"commutative"}),
     ufunc_op(np.equal, tags={"commutative", "comparison"}),
     ufunc_op(np.not_equal, tags={"commutative", "comparison"}),
     ufunc_op(np.less, tags={"comparison"}),

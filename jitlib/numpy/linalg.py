@@ -114,3 +114,14 @@ def einsum(spec, *operands, optimize=False, out=None):
         y, ys = _sum_private(y, ys, keep | set(xs))
         x, xs = _contract(x, xs, y, ys, keep)
     return transpose(x, [xs.index(c) for c in output]) if xs != output else x
+
+
+@function(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """The 2-norm (Frobenius for a matrix with axis=None): sqrt(sum(x * x))."""
+    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None or not isinstance(axis, int))):
+        raise UnsupportedError(f"numpy.linalg.norm with ord={ord!r} is not supported inside @jit")
+    trace_, (x,), _ = promote(x)
+    if not np.issubdtype(x.dtype, np.inexact):
+        x = x.astype(np.float64)  # as numpy: integers are normed in float64, never overflow
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
