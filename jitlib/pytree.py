@@ -10,6 +10,8 @@
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 LEAF = "*"  # the treedef of a leaf
 
 
@@ -30,6 +32,8 @@ def _flatten(tree, leaves: list):
 
 def tree_flatten(tree: Any) -> tuple[list, Any]:
     """Leaves in a fixed order (dicts by sorted key) and a hashable structure."""
+    if type(tree) is tuple and all(type(x) is np.ndarray for x in tree):
+        return list(tree), (tuple, (LEAF,) * len(tree))  # the usual jit call: f(*arrays)
     leaves: list = []
     treedef = _flatten(tree, leaves)
     return leaves, treedef
