@@ -16,7 +16,7 @@ from jitlib.errors import ArgumentError, UnsupportedError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
 from jitlib.trace import current as current_trace
-from jitlib.tracer import Tracer
+from jitlib.tracer import SymDim, Tracer
 
 _CHECK_IR = bool(os.environ.get("JITLIB_DEBUG"))
 
@@ -179,7 +179,7 @@ class JitFunction:
 
 
 def _result(trace: Trace, leaf) -> ir.Value:
-    if isinstance(leaf, Tracer):
+    if isinstance(leaf, Tracer | SymDim):  # a size comes back as an int64 array
         return as_tracer(leaf, trace).value
     if isinstance(leaf, bool | int | float) or hasattr(leaf, "dtype"):
         return trace.constant(leaf).value

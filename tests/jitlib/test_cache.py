@@ -379,3 +379,11 @@ def test_a_jitted_function_called_inside_another_is_inlined():
     ops = [eqn.op.name for eqn in outer.lower(x).ir.eqns]
     assert "tanh" in ops  # one IR, not a call into another compiled function
     assert inner.cache_info().misses == 0  # the inner function was never traced on its own
+
+
+def test_a_returned_size_is_an_int64_array_for_every_batch():
+    jitted = jl.jit(lambda x: (x.sum(), x.shape[0] * 2))
+    for batch in (5, 9):
+        total, size = jitted(rand((batch, 3)))
+        assert size.dtype == np.int64 and int(size) == 2 * batch
+    assert traces(jitted) == 1
