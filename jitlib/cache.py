@@ -30,7 +30,9 @@ def signature(leaves: list, dynamic: bool) -> tuple:
         if kind is np.ndarray or isinstance(leaf, np.generic):
             dims = leaf.shape
             if dynamic:
-                dims = tuple([d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims])
+                dims = tuple(
+                    [d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims]
+                )
             key.append((leaf.dtype, dims))
         elif kind in _SCALAR_KINDS:
             if kind is int and not _INT64_MIN <= leaf <= _INT64_MAX:

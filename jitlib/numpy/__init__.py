@@ -8,6 +8,20 @@ The same implementations serve plain `np.*` calls on traced arrays via NEP 13/18
 array([1., 1.])
 """
 
+from jitlib.numpy.arrange import (
+    atleast_1d,
+    atleast_2d,
+    diff,
+    hstack,
+    pad,
+    repeat,
+    roll,
+    split,
+    tile,
+    tril,
+    triu,
+    vstack,
+)
 from jitlib.numpy.creation import (
     arange,
     asarray,
@@ -38,7 +52,17 @@ from jitlib.numpy.layout import (
 )
 from jitlib.numpy.linalg import dot, einsum, matmul, outer
 from jitlib.numpy.reductions import all, any, argmax, argmin, max, mean, min, prod, std, sum, var
-from jitlib.numpy.ufuncs import UFUNCS, clip, fabs, positive, square, where
+from jitlib.numpy.ufuncs import (
+    UFUNCS,
+    around,
+    clip,
+    fabs,
+    isclose,
+    nan_to_num,
+    positive,
+    square,
+    where,
+)
 
 globals().update(UFUNCS)
 amax, amin = max, min
@@ -48,11 +72,28 @@ abs = UFUNCS["absolute"]
 mod = UFUNCS["remainder"]
 pow = UFUNCS["power"]
 bitwise_not = UFUNCS["invert"]
+round = around
 
 __all__ = sorted(
     [name for name in UFUNCS]
     + [
         "abs",
+        "around",
+        "atleast_1d",
+        "atleast_2d",
+        "diff",
+        "hstack",
+        "isclose",
+        "nan_to_num",
+        "pad",
+        "repeat",
+        "roll",
+        "round",
+        "split",
+        "tile",
+        "tril",
+        "triu",
+        "vstack",
         "all",
         "amax",
         "amin",

@@ -66,3 +66,43 @@ def clip(x, a_min=None, a_max=None, **kwargs):
     if a_max is not None:
         x = np.minimum(x, a_max)
     return x
+
+
+@function(np.round, np.around)
+def around(a, decimals=0, out=None):
+    """numpy's algorithm: rint(a * 10**d) / 10**d (half to even)."""
+    if out is not None:
+        raise UnsupportedError("numpy.round with out= is not supported inside @jit")
+    trace_, (a,), _ = promote(a)
+    if not np.issubdtype(a.dtype, np.floating):
+        if decimals >= 0:
+            return a
+        raise UnsupportedError("numpy.round of integers to negative decimals is not supported")
+    if decimals == 0:
+        return np.rint(a)
+    scale = 10.0**decimals if decimals > 0 else 10.0 ** (-decimals)
+    if decimals > 0:
+        return np.rint(a * scale) / scale
+    return np.rint(a / scale) * scale
+
+
+@function(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b| where both are finite; infinities must match exactly."""
+    trace_, (a, b), _ = promote(a, b)
+    if not np.issubdtype(b.dtype, np.inexact):
+        b = b.astype(np.result_type(b.dtype, 1.0))
+    within = np.less_equal(np.abs(a - b), atol + rtol * np.abs(b))
+    result = np.where(np.isfinite(a) & np.isfinite(b), within, a == b)
+    return result | (np.isnan(a) & np.isnan(b)) if equal_nan else result
+
+
+@function(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    trace_, (x,), _ = promote(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        return x
+    info = np.finfo(x.dtype)
+    x = np.where(np.isnan(x), nan, x)
+    x = np.where(x == np.inf, info.max if posinf is None else posinf, x)
+    return np.where(x == -np.inf, info.min if neginf is None else neginf, x)
