@@ -307,6 +307,12 @@ class Tracer:
     def clip(self, min=None, max=None):
         return np.clip(self, min, max)
 
+    def cumsum(self, axis=None, dtype=None):
+        return np.cumsum(self, axis=axis, dtype=dtype)
+
+    def cumprod(self, axis=None, dtype=None):
+        return np.cumprod(self, axis=axis, dtype=dtype)
+
     def dot(self, other):
         return np.dot(self, other)
 

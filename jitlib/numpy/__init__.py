@@ -51,7 +51,21 @@ from jitlib.numpy.layout import (
     transpose,
 )
 from jitlib.numpy.linalg import dot, einsum, matmul, outer
-from jitlib.numpy.reductions import all, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from jitlib.numpy.reductions import (
+    all,
+    any,
+    argmax,
+    argmin,
+    cumprod,
+    cumsum,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
 from jitlib.numpy.ufuncs import (
     UFUNCS,
     around,
@@ -78,6 +92,8 @@ __all__ = sorted(
     [name for name in UFUNCS]
     + [
         "abs",
+        "cumprod",
+        "cumsum",
         "around",
         "atleast_1d",
         "atleast_2d",

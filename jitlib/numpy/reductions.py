@@ -108,3 +108,22 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 @function(np.std)
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     return np.sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+
+
+def _cumulative(name: str, numpy_function):
+    def accumulate(x, axis=None, dtype=None, out=None):
+        _check(name, out=out)
+        trace_, (x,), weak = promote(x)
+        if dtype is not None:
+            x = astype(x, dtype)
+        if axis is None:
+            x, axis = np.reshape(x, (-1,)), 0
+        (axis,) = _axes(x, axis)
+        return trace_.bind(OPS[name], x, axis=axis, weak=weak)
+
+    accumulate.__name__ = name
+    return function(numpy_function)(accumulate)
+
+
+cumsum = _cumulative("cumsum", np.cumsum)
+cumprod = _cumulative("cumprod", np.cumprod)
