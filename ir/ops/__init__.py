@@ -4,13 +4,9 @@ from ir.ops import creation, cumulative, elementwise, indexing, layout, linalg, 
 from ir.ops.creation import Literal
 from ir.ops.table import Op
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for family in (elementwise, reduction, cumulative, layout, indexing, linalg, creation)
-    for op in family.OPS
-}
-assert len(OPS) == sum(
-    len(f.OPS) for f in (elementwise, reduction, cumulative, layout, indexing, linalg, creation)
-)
+FAMILIES = (elementwise, reduction, cumulative, layout, indexing, linalg, creation)
 
-__all__ = ["OPS", "Literal", "Op"]
+OPS: dict[str, Op] = {op.name: op for family in FAMILIES for op in family.OPS}
+assert len(OPS) == sum(len(family.OPS) for family in FAMILIES), "two ops share a name"
+
+__all__ = ["FAMILIES", "OPS", "Literal", "Op"]
