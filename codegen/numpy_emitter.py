@@ -57,16 +57,17 @@ def _writes_in_place(eqn: Eqn) -> bool:
 class _Emitter:
     """Walks the equations once, naming values and choosing buffers."""
 
-    def __init__(self, fn: Function, namespace: dict, counter: int = 0, owned: tuple = ()):
-        """`owned`: parameters that are fresh arrays of ours (blocked results), which the
-        body may write into and return without a copy."""
+    def __init__(self, fn: Function, namespace: dict, numbers: dict, owned: tuple = ()):
+        """`numbers`: id -> the value's number in the printed IR of the whole function, so
+        `v6` in the code is `%6` in the header. `owned`: parameters that are fresh arrays of
+        ours (blocked results), which the body may write into and return without a copy."""
         self.fn = fn
         self.names: dict = {}
         self.namespace = namespace
         self.constants: list = []
         self.origin, self.last = _origin_and_last_use(fn)
         self.origin.update({id(p): id(p) for p in owned})
-        self.counter = counter
+        self.numbers = numbers
         # block bodies take their temporaries from a pool the driver keeps for one call, so
         # the blocks of a call reuse memory instead of asking the allocator each time
         self.pooled = False
@@ -79,8 +80,7 @@ class _Emitter:
         return self.names[id(value)]
 
     def fresh(self, value: Value, prefix: str = "v") -> str:
-        name = f"{prefix}{self.counter}"
-        self.counter += 1
+        name = f"{prefix}{self.numbers[id(value)]}"
         self.names[id(value)] = name
         return name
 
@@ -155,7 +155,7 @@ class _Emitter:
         if self.pooled and self._poolable(eqn):
             shape = shapes.to_python(eqn.out.type.shape)
             dtype = eqn.out.type.dtype
-            slot = len(self.names)
+            slot = self.numbers[id(eqn.out)]
             name = self.fresh(eqn.out)
             return f"{name} = {call}, out=scratch(pool, {slot}, {shape}, {dtype!r}))"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
@@ -288,15 +288,21 @@ def _blocked_split(fn: Function) -> numpy_chunking.Split | None:
     return found if len(busy) >= MIN_CHUNKED_OPS else None
 
 
+def _numbers(fn: Function) -> dict:
+    """id -> number of each value as the printer numbers them (%0, %1, ...)."""
+    values = [*fn.params, *(v for eqn in fn.eqns for v in eqn.outputs)]
+    return {id(value): number for number, value in enumerate(values)}
+
+
 def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     """(function sources, emitters, a header note) for `fn`: one plain body, or a blocked
     body with its driver, followed where needed by the body of the row-mixing rest."""
     found = _blocked_split(fn) if chunk else None
     if found is None:
-        emitter = _Emitter(fn, namespace)
+        emitter = _Emitter(fn, namespace, _numbers(fn))
         return [_body(fn, emitter, name)], [emitter], None
     blocked = found.blocked
-    emitter = _Emitter(blocked, namespace)
+    emitter = _Emitter(blocked, namespace, _numbers(fn))
     outputs = tuple(f"r{i}" for i in range(len(blocked.results)))
     rows_name = name if found.rest is None else f"{name}_rows"
     sections = [
@@ -307,7 +313,7 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     if found.rest is None:
         return sections, [emitter], note
     rest, escaping = found.rest, blocked.results
-    finisher = _Emitter(rest, namespace, emitter.counter, owned=escaping)
+    finisher = _Emitter(rest, namespace, emitter.numbers, owned=escaping)
     sections.append(_body(rest, finisher, f"{name}_rest"))
     args = [f"a{i}" for i in range(len(fn.params))]
     parts = [f"e{i}" for i in range(len(escaping))]

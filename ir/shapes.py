@@ -187,22 +187,28 @@ def free_symbols(shape: Shape) -> set:
 class _DimPrinter(PythonCodePrinter):
     """Python source for dim expressions with exact integer division (never floats)."""
 
+    def _operand(self, expr) -> str:
+        text = self._print(expr)
+        return text if expr.is_Atom else f"({text})"
+
+    def _floor_division(self, numerator, denominator) -> str:
+        return f"({self._operand(numerator)} // {self._operand(denominator)})"
+
     def _print_Mul(self, expr):
         numerator, denominator = sympy.fraction(expr)
         if denominator != 1:
-            return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+            return self._floor_division(numerator, denominator)
         return super()._print_Mul(expr)
 
     def _print_floor(self, expr):
-        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
-        return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+        return self._floor_division(*sympy.fraction(sympy.together(expr.args[0])))
 
     def _print_ceiling(self, expr):
         numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
-        return f"(-((-({self._print(numerator)})) // ({self._print(denominator)})))"
+        return f"(-({self._operand(-numerator)} // {self._operand(denominator)}))"
 
     def _print_Mod(self, expr):
-        return f"(({self._print(expr.args[0])}) % ({self._print(expr.args[1])}))"
+        return f"({self._operand(expr.args[0])} % {self._operand(expr.args[1])})"
 
 
 def to_python(expr) -> str:
