@@ -1,9 +1,8 @@
-"""Row chunking for the numpy backend: when every equation treats the leading axis of the
-inputs row by row (elementwise ops, reductions over other axes, row-preserving layout,
-matmul by a weight), the function can run on blocks of rows that fit in cache, so the
-temporaries of a long chain never travel to main memory.
-
-`split(fn)` separates those equations (run in a loop over blocks) from the rest.
+"""Row blocking for the numpy backend. Equations that treat the leading axis row by row
+(elementwise ops, reductions over other axes, row-preserving layout, `x @ W`) can run on
+blocks of rows that fit in cache, so the temporaries of a long chain never travel to main
+memory. `split(fn)` separates them (run in a loop over blocks) from the equations that mix
+rows (run afterwards on whole arrays).
 """
 
 from dataclasses import dataclass
