@@ -202,9 +202,13 @@ class Tracer:
             raise _unsupported(f"{module}.{func.__name__}".lstrip("."))
         return fn(*args, **kwargs)
 
+    def _current_type(self):
+        """The type with this trace's sizes (f32[3,4]), as the user knows the array."""
+        return self.trace.current_type(self.value.type)
+
     def _concretize(self, what: str):
         raise ConcretizationError(
-            f"{what} of a traced array {self.value.type} needs its value, which is not known "
+            f"{what} of a traced array {self._current_type()} needs its value, which is not known "
             "while tracing. Use np.where(cond, a, b) or jl.cond for data-dependent choices, "
             "or mark the argument static (static_argnums)."
         )
@@ -213,7 +217,13 @@ class Tracer:
         self._concretize("branching on the truth value")
 
     def __array__(self, dtype=None, copy=None):
-        self._concretize("converting to a numpy array")
+        # np.asarray/np.array are not dispatched by numpy, so they land here
+        raise ConcretizationError(
+            f"converting a traced array {self._current_type()} to a numpy array (np.asarray, "
+            "np.array, np.float32(x), ...) needs its value, which is not known while tracing. "
+            "Drop the conversion (the traced array already acts as one), or use "
+            "jitlib.numpy.asarray / x.astype(dtype)."
+        )
 
     def __float__(self):
         self._concretize("float()")

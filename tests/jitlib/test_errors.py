@@ -268,3 +268,12 @@ def test_same_array_passed_twice_is_not_modified():
     out = jl.jit(lambda a, b: np.exp(a) * b + a)(x, x)
     np.testing.assert_allclose(out, np.exp(before) * before + before, rtol=1e-6)
     np.testing.assert_array_equal(x, before)
+
+
+def as_numpy(x):
+    return np.asarray(x) * 2  # <- asarray
+
+
+def test_converting_a_traced_array_to_numpy_says_what_to_do_instead():
+    message = raised(jl.ConcretizationError, as_numpy, rand((3, 4)))
+    assert_names(message, "# <- asarray", "np.asarray", "f32[3,4]", "jitlib.numpy.asarray")
