@@ -154,7 +154,7 @@ class JitFunction:
         lowered = Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
         compiled = lowered.compile()
         guard = compile_guards(list(fn.guards), symbols)
-        return Entry(guard, compiled.kernel.fn, out_tree, lowered, compiled)
+        return Entry(guard, compiled.kernel.fn, out_tree)
 
     # --- calling --------------------------------------------------------------------
     def __call__(self, *args, **kwargs):

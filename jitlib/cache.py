@@ -60,14 +60,12 @@ def compile_guards(guards: list, symbols: list):
 class Entry:
     """One compiled specialisation: its guard, its kernel and its output structure."""
 
-    __slots__ = ("guard", "run", "out_tree", "lowered", "compiled")
+    __slots__ = ("guard", "run", "out_tree")
 
-    def __init__(self, guard, run, out_tree, lowered, compiled):
+    def __init__(self, guard, run, out_tree):
         self.guard = guard
         self.run = run
         self.out_tree = out_tree
-        self.lowered = lowered
-        self.compiled = compiled
 
 
 class Cache:

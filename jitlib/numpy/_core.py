@@ -92,14 +92,14 @@ def promote(*args, exact: bool = False):
     exactly, as numpy 2 does, instead of overflowing.
     Returns (trace, tracers, weak) where `weak` says the result is itself weak."""
     trace_ = trace_of(*args)
-    strong = [as_tracer(x, trace_) for x in args if not _weak(x)]
+    strong = {i: as_tracer(x, trace_) for i, x in enumerate(args) if not _weak(x)}
     if not strong:
         return trace_, [as_tracer(x, trace_) for x in args], True
-    common = np.result_type(*[np.dtype(dtype_name(t)) for t in strong])
+    common = np.result_type(*[np.dtype(dtype_name(t)) for t in strong.values()])
     tracers = []
-    for x in args:
-        if not _weak(x):
-            tracers.append(as_tracer(x, trace_))
+    for i, x in enumerate(args):
+        if i in strong:  # each operand becomes a tracer (a constant, maybe) exactly once
+            tracers.append(strong[i])
             continue
         example = x if _is_python_scalar(x) else _example(x, trace_)
         target = dtypes.canonical(np.result_type(common, example))

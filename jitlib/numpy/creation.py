@@ -17,11 +17,9 @@ def _full(shape, fill_value, dtype):
     trace_ = fill_value.trace if isinstance(fill_value, Tracer) else trace_
     if dtype is not None:
         dtype = canonical_dtype(dtype)
-    fill = as_tracer(fill_value, trace_, dtype) if dtype else as_tracer(fill_value, trace_)
+    fill = as_tracer(fill_value, trace_, dtype)
     if fill.ndim:
         raise UnsupportedError("numpy.full with a non-scalar fill value is not supported")
-    if isinstance(fill_value, bool | int | float) and dtype is None:
-        fill = astype(fill, np.asarray(fill_value).dtype.name)
     return trace_.bind(OPS["broadcast_to"], fill, shape=dims(shape))
 
 
