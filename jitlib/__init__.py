@@ -13,8 +13,10 @@ from jitlib.errors import (
     ConcretizationError,
     JitError,
     ShapeMismatchError,
+    TransformError,
     UnsupportedError,
 )
+from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
 
 __version__ = "0.1.0"
@@ -27,7 +29,16 @@ __all__ = [
     "JitFunction",
     "Lowered",
     "ShapeMismatchError",
+    "TransformError",
     "UnsupportedError",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vjp",
+    "vmap",
     "jit",
     "make_ir",
     "tree_flatten",

@@ -47,3 +47,8 @@ class UnsupportedError(JitError):
 
 class ArgumentError(JitError):
     """An argument of the jitted function that is neither an array nor static."""
+
+
+class TransformError(JitError):
+    """A transform applied to something it cannot transform: grad of a non-scalar output
+    or w.r.t. an integer input, bad argnums, in_axes or out_axes, mismatched batch sizes."""

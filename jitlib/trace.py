@@ -26,11 +26,43 @@ def current():
 class Trace:
     """Builds one ir.Function from a Python function run on Tracers."""
 
-    def __init__(self, name: str, sizes: dict):
+    def __init__(self, name: str, sizes: dict, parent: "Trace | None" = None):
         self.name = name
         self.builder = ir.Builder()
         self.sizes = sizes  # symbol -> the size it has in this trace
         self.guards: list = []
+        # A trace nested in another (the function a transform or a loop body traces) takes
+        # the outer trace's values it uses as extra parameters: `captured` lists the outer
+        # Tracers, in the order of those parameters (after the explicit ones).
+        self.parent = parent
+        self.captured: list = []
+        self._lifted: dict = {}  # id(outer Value) -> the parameter Tracer standing for it
+
+    def child(self, name: str) -> "Trace":
+        """A trace nested in this one, for a function that a transform or control flow
+        turns into a sub-Function; its guards go to this trace when it finishes."""
+        return Trace(name, self.sizes, parent=self)
+
+    def encloses(self, other: "Trace") -> bool:
+        """Whether `other` is nested (at any depth) in this trace."""
+        while other is not None:
+            if other is self:
+                return True
+            other = other.parent
+        return False
+
+    def lift(self, x: Tracer) -> Tracer:
+        """A Tracer of this trace for `x`, a Tracer of an enclosing trace (a closure)."""
+        if x.trace is self:
+            return x
+        if self.parent is None or not x.trace.encloses(self):
+            raise UnsupportedError("a traced value escaped its trace (was it stored globally?)")
+        outer = self.parent.lift(x)
+        found = self._lifted.get(id(outer.value))
+        if found is None:
+            found = self._lifted[id(outer.value)] = self.param(outer.value.type, outer.weak)
+            self.captured.append(outer)
+        return found
 
     @contextlib.contextmanager
     def active(self):
@@ -70,7 +102,13 @@ class Trace:
         return Tracer(self.builder.param(type), self, weak)
 
     def bind(self, op: ir.Op, *args: Tracer, weak: bool = False, **params):
-        """Apply a primitive to Tracers of this trace; shape errors name the user's line."""
+        """Apply a primitive to Tracers of this trace; shape errors name the user's line.
+        While a nested trace is active, the equation goes there and outer values are lifted
+        into it, so code that closes over outer arrays traces into the inner function."""
+        inner = _current.get()
+        if inner is not None and inner is not self and self.encloses(inner):
+            return inner.bind(op, *args, weak=weak, **params)
+        args = tuple(a if a.trace is self else self.lift(a) for a in args)
         location = user_location()
         try:
             out = self.builder.bind(op, *[a.value for a in args], source=location, **params)
@@ -105,4 +143,20 @@ class Trace:
         return self.bind(OPS["dim"], size=size, weak=True)
 
     def finish(self, results: list) -> ir.Function:
+        if self.parent is not None:
+            self.parent.guards.extend(g for g in self.guards if g not in self.parent.guards)
         return self.builder.build(results, self.name, tuple(self.guards))
+
+    def inline(self, fn: ir.Function, args: list) -> list:
+        """Bind fn's equations into this trace with `args` for its parameters (Tracers of
+        this trace); returns Tracers of its results. Every value is made afresh, so one
+        Function can be inlined any number of times."""
+        args = [a if a.trace is self else self.lift(a) for a in args]
+        env = {id(p): a.value for p, a in zip(fn.params, args)}
+        weak = {id(p): a.weak for p, a in zip(fn.params, args)}
+        for eqn in fn.eqns:
+            outs = tuple(ir.Value(o.type) for o in eqn.outputs)
+            inputs = tuple(env[id(x)] for x in eqn.inputs)
+            self.builder.eqns.append(ir.Eqn(eqn.op, inputs, eqn.params, outs, eqn.source))
+            env.update((id(o), n) for o, n in zip(eqn.outputs, outs))
+        return [Tracer(env[id(r)], self, weak.get(id(r), False)) for r in fn.results]

@@ -11,6 +11,7 @@ import sympy
 from ir import shapes
 from ir.core import Type
 from ir.errors import ShapeError
+from ir.ops import rules
 from ir.ops.table import Op
 
 LAYOUT = frozenset({"layout"})
@@ -81,10 +82,59 @@ def concatenate(*xs, axis: int):
     return np.concatenate(xs, axis=axis)
 
 
+def _reshape_vjp(e, cts, primals, outs, *, shape):
+    return (e.reshaped(cts[0], primals[0].type.shape),)
+
+
+def _reshape_batch(e, args, batched, size, *, shape):
+    return e.reshape(args[0], shape=(size, *shape))
+
+
+def _transpose_vjp(e, cts, primals, outs, *, axes):
+    inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+    return (e.transposed(cts[0], inverse),)
+
+
+def _transpose_batch(e, args, batched, size, *, axes):
+    return e.transpose(args[0], axes=(0, *[a + 1 for a in axes]))
+
+
+def _broadcast_vjp(e, cts, primals, outs, *, shape):
+    return (e.sum_to(cts[0], primals[0].type),)
+
+
+def _broadcast_batch(e, args, batched, size, *, shape):
+    return e.expand(e.move_batch(args[0], len(shape)), (size, *shape))
+
+
 OPS = [
-    Op(name="reshape", shape=_reshape_shape, impl=np.reshape, tags=VIEW),
-    Op(name="transpose", shape=_transpose_shape, impl=np.transpose, tags=VIEW),
-    Op(name="broadcast_to", shape=_broadcast_shape, impl=np.broadcast_to, tags=VIEW),
+    Op(
+        name="reshape",
+        shape=_reshape_shape,
+        impl=np.reshape,
+        jvp=rules.linear_jvp,
+        vjp=_reshape_vjp,
+        batch=_reshape_batch,
+        tags=VIEW,
+    ),
+    Op(
+        name="transpose",
+        shape=_transpose_shape,
+        impl=np.transpose,
+        jvp=rules.linear_jvp,
+        vjp=_transpose_vjp,
+        batch=_transpose_batch,
+        tags=VIEW,
+    ),
+    Op(
+        name="broadcast_to",
+        shape=_broadcast_shape,
+        impl=np.broadcast_to,
+        jvp=rules.linear_jvp,
+        vjp=_broadcast_vjp,
+        batch=_broadcast_batch,
+        tags=VIEW,
+    ),
     Op(name="slice", shape=_slice_shape, impl=slice_array, tags=VIEW),
     Op(name="flip", shape=_flip_shape, impl=np.flip, tags=VIEW),
     Op(name="concatenate", shape=_concatenate_shape, impl=concatenate, tags=LAYOUT),

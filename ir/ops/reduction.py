@@ -5,6 +5,7 @@ import numpy as np
 from ir import dtypes, shapes
 from ir.core import Type
 from ir.errors import ShapeError
+from ir.ops import rules
 from ir.ops.table import Op
 
 REDUCTION = frozenset({"reduction"})
@@ -24,13 +25,32 @@ def _reduce_shape(numpy_fn):
     return rule
 
 
-def reduce_op(name: str, numpy_fn, tags=()) -> Op:
+def reduce_op(name: str, numpy_fn, tags=(), jvp=None, vjp=None) -> Op:
     return Op(
         name=name,
         shape=_reduce_shape(numpy_fn),
         impl=numpy_fn,
+        jvp=jvp,
+        vjp=vjp,
+        batch=_reduce_batch,
         tags=REDUCTION | frozenset(tags),
     )
+
+
+def _reduce_batch(e, args, batched, size, *, axis):
+    (x,) = args
+    return e.bind(e.op, x, axis=tuple(a + 1 for a in axis))
+
+
+def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
+    """x's shape with the reduced axes as size 1 (keepdims)."""
+    return tuple(1 if i in axis else d for i, d in enumerate(x_shape))
+
+
+def _sum_vjp(e, cts, primals, outs, *, axis):
+    (ct,), (x,) = cts, primals
+    kept = e.reshaped(ct, _kept_shape(x.type.shape, axis))
+    return (e.expand(kept, x.type.shape),)
 
 
 def _arg_shape(x: Type, *, axis: int) -> Type:
@@ -44,7 +64,7 @@ def arg_op(name: str, numpy_fn) -> Op:
 
 
 OPS = [
-    reduce_op("sum", np.sum, tags={"linear"}),
+    reduce_op("sum", np.sum, tags={"linear"}, jvp=rules.linear_jvp, vjp=_sum_vjp),
     reduce_op("prod", np.prod),
     reduce_op("max", np.max),
     reduce_op("min", np.min),

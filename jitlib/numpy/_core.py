@@ -47,21 +47,31 @@ def function(*numpy_functions):
 
 
 def trace_of(*args) -> "trace.Trace":
+    """The trace an operation on `args` goes to: the active trace when the arguments'
+    traces enclose it (closures in a transformed function or loop body), else theirs."""
+    active = trace.current()
+    found = _first_trace(args)
+    if found is None or (active is not None and found.encloses(active)):
+        return active
+    return found
+
+
+def _first_trace(args):
     for x in args:
         if isinstance(x, Tracer):
             return x.trace
         if isinstance(x, list | tuple):
-            found = trace_of(*x)
+            found = _first_trace(x)
             if found is not None:
                 return found
-    return trace.current()
+    return None
 
 
 def as_tracer(x, trace_, dtype: str | None = None) -> Tracer:
     """A Tracer for x: Tracers pass through, everything else becomes a constant."""
     if isinstance(x, Tracer):
         if x.trace is not trace_:
-            raise UnsupportedError("a traced value escaped its trace (was it stored globally?)")
+            x = trace_.lift(x)  # a value of an enclosing trace; anything else is an error
         return x if dtype is None or x.value.type.dtype == dtype else astype(x, dtype)
     if isinstance(x, SymDim):
         return trace_.dim(x) if dtype is None else astype(trace_.dim(x), dtype)
