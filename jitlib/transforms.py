@@ -19,6 +19,7 @@ from ir import dtypes, shapes
 from ir.ops import OPS
 from ir.passes import autodiff, batching, dce
 from jitlib import pytree
+from jitlib.api import jit
 from jitlib.errors import ArgumentError, JitError, ShapeMismatchError, TransformError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import current as current_trace
@@ -45,8 +46,6 @@ class Transformed:
         if current_trace() is not None:
             return self.body(*args, **kwargs)
         if self._jitted is None:
-            from jitlib.api import jit
-
             self.body.__name__ = self.name
             self._jitted = jit(self.body)
         return self._jitted(*args, **kwargs)

@@ -26,6 +26,7 @@ import functools
 from ir import dtypes, shapes
 from ir.core import Builder, Type, Value
 from ir.errors import IRError
+from ir.ops.table import BY_NAME
 
 
 class Emit:
@@ -38,11 +39,11 @@ class Emit:
 
     def bind(self, op, *xs: Value, **params):
         if isinstance(op, str):
-            op = _ops()[op]
+            op = BY_NAME[op]
         return self.builder.bind(op, *xs, source=self.source, **params)
 
     def __getattr__(self, name: str):
-        op = _ops().get(name)
+        op = BY_NAME.get(name)
         if op is None:
             raise AttributeError(name)
         return functools.partial(self.bind, op)
@@ -120,12 +121,6 @@ class Emit:
 
 def is_float(dtype: str) -> bool:
     return dtypes.is_float(dtype)
-
-
-def _ops() -> dict:
-    from ir.ops import OPS  # the table imports the families, which import this module
-
-    return OPS
 
 
 def single(result):

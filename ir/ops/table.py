@@ -25,5 +25,12 @@ class Op:
     batch: Callable | str | None = None
     tags: frozenset = field(default_factory=frozenset)
 
+    def __post_init__(self) -> None:
+        BY_NAME[self.name] = self
+
     def __repr__(self) -> str:
         return f"Op({self.name})"
+
+
+# Every Op by name, filled as records are declared: rules bind ops by name through it.
+BY_NAME: dict[str, Op] = {}
