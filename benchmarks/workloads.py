@@ -1,8 +1,10 @@
 """The benchmark workloads: one `Workload` record per function, in the list `WORKLOADS`.
 
 Each `fn` is plain numpy written against an `xp` module (default `np`), so the same source runs
-eagerly, under `jl.jit`, and under JAX as `functools.partial(fn, xp=jax.numpy)`. `torch_fn`
-uses tensor methods only, so this module never imports torch or jax.
+eagerly, under `jl.jit`, and under JAX as `functools.partial(fn, xp=jax.numpy)`. Where jitlib
+should compile something else (a step built with `jl.value_and_grad` or `jl.vmap`, in
+`training.py`), `jit_fn` holds it and `fn` is the hand-written numpy baseline computing the
+same numbers. `torch_fn` uses tensor methods only, so this module never imports torch or jax.
 """
 
 import functools
@@ -11,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from benchmarks import training
 
 SIZES = ("small", "medium", "default", "large")
 
@@ -82,6 +86,11 @@ class Workload:
     make_inputs: Callable[[str, np.random.Generator], tuple]
     bytes_moved: Callable[[tuple, object], int] = io_bytes
     torch_fn: Callable | None = None
+    jit_fn: Callable | None = None  # what jitlib compiles, when it is not `fn` itself
+
+    def jitlib_source(self) -> Callable:
+        """The function jitlib-bench hands to `jl.jit`."""
+        return self.jit_fn or self.fn
 
     def jax_fn(self, jax_numpy) -> Callable:
         """The same source run on `jax.numpy` (e.g. `jax.jit(w.jax_fn(jax.numpy))`)."""
@@ -208,6 +217,25 @@ def _per_example_inputs(size: str, rng) -> tuple:
     return _normal(rng, (examples, features)), targets, w
 
 
+def _per_example_vmap_inputs(size: str, rng) -> tuple:
+    features, targets, w = _per_example_inputs(size, rng)
+    return features, targets, w, np.asarray(0.1, dtype=np.float32)
+
+
+def _train_step_inputs(size: str, rng) -> tuple:
+    batch, inputs, hidden, outputs = MLP[size]
+    x = _normal(rng, (batch, inputs))
+    targets = np.eye(outputs, dtype=np.float32)[rng.integers(0, outputs, batch)]
+    params = (
+        _normal(rng, (inputs, hidden), math.sqrt(2.0 / inputs)),
+        _normal(rng, (hidden,), 0.1),
+        _normal(rng, (hidden, outputs), 1.0 / math.sqrt(hidden)),
+        _normal(rng, (outputs,), 0.1),
+    )
+    velocity = tuple(_normal(rng, p.shape, 0.01) for p in params)
+    return (x, targets, *params, *velocity)
+
+
 def _attention_inputs(size: str, rng) -> tuple:
     shape = ATTENTION[size]
     return _normal(rng, shape), _normal(rng, shape), _normal(rng, shape)
@@ -278,6 +306,20 @@ WORKLOADS: list[Workload] = [
         fn=per_example_grads,
         make_inputs=_per_example_inputs,
         torch_fn=_torch_per_example_grads,
+    ),
+    Workload(
+        name="mlp_train_step",
+        fn=training.mlp_train_step,
+        make_inputs=_train_step_inputs,
+        torch_fn=training.torch_mlp_train_step,
+        jit_fn=training.value_and_grad_mlp_step,
+    ),
+    Workload(
+        name="per_example_grads_vmap",
+        fn=training.per_example_grads_vmap,
+        make_inputs=_per_example_vmap_inputs,
+        torch_fn=training.torch_per_example_grads_vmap,
+        jit_fn=training.vmap_grad_logistic,
     ),
     Workload(
         name="attention", fn=attention, make_inputs=_attention_inputs, torch_fn=_torch_attention

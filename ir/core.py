@@ -77,6 +77,35 @@ class Function:
         return Function(**fields)
 
 
+def sub_functions(eqn: Eqn) -> tuple:
+    """The Functions an equation holds in its params (control flow: branches, loop bodies),
+    in param order; a tuple-valued param contributes each Function it holds."""
+    found = []
+    for param in eqn.params.values():
+        for item in param if isinstance(param, tuple) else (param,):
+            if isinstance(item, Function):
+                found.append(item)
+    return tuple(found)
+
+
+def map_sub_functions(fn: Function, transform) -> Function:
+    """`fn` with each equation's sub-functions replaced by `transform(sub)` (one level deep;
+    `transform` recurses if it wants to). The replacements must keep their signatures."""
+    eqns = []
+    for eqn in fn.eqns:
+        if sub_functions(eqn):
+            params = {k: _mapped(v, transform) for k, v in eqn.params.items()}
+            eqn = Eqn(eqn.op, eqn.inputs, params, eqn.outputs, eqn.source)
+        eqns.append(eqn)
+    return fn.replace(eqns=tuple(eqns))
+
+
+def _mapped(param, transform):
+    if isinstance(param, tuple):
+        return tuple(_mapped(p, transform) for p in param)
+    return transform(param) if isinstance(param, Function) else param
+
+
 class Builder:
     """Appends equations, running each op's shape rule to type its outputs."""
 
@@ -95,6 +124,17 @@ class Builder:
         outputs = tuple(Value(t) for t in (types if isinstance(types, tuple) else (types,)))
         self.eqns.append(Eqn(op, tuple(inputs), params, outputs, source))
         return outputs if isinstance(types, tuple) else outputs[0]
+
+    def inline(self, fn: Function, args) -> list:
+        """Append fn's equations with `args` for its parameters; returns its results. Every
+        value is made afresh, so one Function can be inlined any number of times."""
+        env = {id(p): a for p, a in zip(fn.params, args)}
+        for eqn in fn.eqns:
+            outs = tuple(Value(o.type) for o in eqn.outputs)
+            inputs = tuple(env[id(x)] for x in eqn.inputs)
+            self.eqns.append(Eqn(eqn.op, inputs, eqn.params, outs, eqn.source))
+            env.update((id(o), n) for o, n in zip(eqn.outputs, outs))
+        return [env[id(r)] for r in fn.results]
 
     def build(self, results, name: str = "f", guards: tuple = ()) -> Function:
         return Function(tuple(self.params), tuple(self.eqns), tuple(results), name, guards)

@@ -1,4 +1,10 @@
-"""Runs a Function on numpy arrays with each op's `impl`: the reference semantics."""
+"""Runs a Function on numpy arrays with each op's `impl`: the reference semantics.
+
+A sub-function param (a branch, a loop body) reaches the impl as a Python callable that
+interprets it, taking arrays and returning a tuple of arrays.
+"""
+
+import functools
 
 import numpy as np
 import sympy
@@ -20,17 +26,20 @@ def bind_symbols(fn: Function, arrays) -> dict:
 
 
 def resolve(param, sizes: dict):
-    """A param with its sympy dims replaced by ints."""
+    """A param with its sympy dims replaced by ints and its Functions by callables."""
     if isinstance(param, tuple):
         return tuple(resolve(p, sizes) for p in param)
     if isinstance(param, sympy.Basic):
         return int(param.subs(sizes))
+    if isinstance(param, Function):
+        return functools.partial(interpret, param, sizes=sizes)
     return param
 
 
-def interpret(fn: Function, *arrays) -> tuple:
-    """Evaluate `fn` eagerly; returns a tuple of numpy arrays, one per result."""
-    sizes = bind_symbols(fn, arrays)
+def interpret(fn: Function, *arrays, sizes: dict | None = None) -> tuple:
+    """Evaluate `fn` eagerly; returns a tuple of numpy arrays, one per result. `sizes` gives
+    the symbols of enclosing functions (a sub-function may use sizes its params lack)."""
+    sizes = {**(sizes or {}), **bind_symbols(fn, arrays)}
     env = {id(p): np.asarray(a) for p, a in zip(fn.params, arrays)}
     for eqn in fn.eqns:
         params = {k: resolve(v, sizes) for k, v in eqn.params.items()}

@@ -1,53 +1,82 @@
-"""Deterministic text form of a Function: `%3 = add %1, %2 : f32[s0,128]`."""
+"""Deterministic text form of a Function: `%3 = add %1, %2 : f32[s0,128]`.
 
-from ir.core import Eqn, Function
+Sub-functions (branches, loop bodies) print indented after the equation that holds them,
+labelled `@0`, `@1`, ... in the equation's params; their values continue the numbering.
+"""
 
-
-def _param_text(params: dict) -> str:
-    if not params:
-        return ""
-    inner = ", ".join(f"{k}={_value_repr(v)}" for k, v in params.items())
-    return f"[{inner}]"
+from ir.core import Eqn, Function, sub_functions
 
 
-def _value_repr(value) -> str:
+def numbering(fn: Function) -> tuple[dict, dict]:
+    """(id(value) -> number, id(sub-function) -> label), in printing order. A value shared
+    by two sub-functions (one derived from the other by a pass) keeps its first number."""
+    values: dict = {}
+    labels: dict = {}
+
+    def walk(f: Function) -> None:
+        for value in f.params:
+            values.setdefault(id(value), len(values))
+        for eqn in f.eqns:
+            for value in eqn.outputs:
+                values.setdefault(id(value), len(values))
+            for sub in sub_functions(eqn):
+                if id(sub) not in labels:
+                    labels[id(sub)] = len(labels)
+                    walk(sub)
+
+    walk(fn)
+    return values, labels
+
+
+def _value_repr(value, labels: dict) -> str:
     if isinstance(value, tuple):
-        return (
-            "(" + ", ".join(_value_repr(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-        )
+        inner = ", ".join(_value_repr(v, labels) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, Function):
+        return f"@{labels[id(value)]}"
     return str(value) if not isinstance(value, str) else value
 
 
-class Names:
-    """Numbers values in order of definition: %0, %1, ..."""
+def _param_text(params: dict, labels: dict) -> str:
+    if not params:
+        return ""
+    inner = ", ".join(f"{k}={_value_repr(v, labels)}" for k, v in params.items())
+    return f"[{inner}]"
 
-    def __init__(self) -> None:
-        self.numbers: dict = {}
 
-    def define(self, value) -> str:
-        self.numbers[id(value)] = len(self.numbers)
-        return self[value]
+class _Printer:
+    def __init__(self, fn: Function):
+        self.numbers, self.labels = numbering(fn)
+        self.printed: set = set()
 
-    def __getitem__(self, value) -> str:
+    def name(self, value) -> str:
         return f"%{self.numbers[id(value)]}"
 
+    def eqn_text(self, eqn: Eqn) -> str:
+        outs = ", ".join(self.name(v) for v in eqn.outputs)
+        args = ", ".join(self.name(v) for v in eqn.inputs)
+        types = ", ".join(str(v.type) for v in eqn.outputs)
+        space = " " if args else ""
+        params = _param_text(eqn.params, self.labels)
+        return f"{outs} = {eqn.op.name}{params}{space}{args} : {types}"
 
-def eqn_text(eqn: Eqn, names: Names) -> str:
-    outs = ", ".join(names.define(v) for v in eqn.outputs)
-    args = ", ".join(names[v] for v in eqn.inputs)
-    types = ", ".join(str(v.type) for v in eqn.outputs)
-    space = " " if args else ""
-    return f"{outs} = {eqn.op.name}{_param_text(eqn.params)}{space}{args} : {types}"
+    def lines(self, fn: Function, indent: str, header: str) -> list:
+        params = ", ".join(f"{self.name(p)}: {p.type}" for p in fn.params)
+        lines = [f"{indent}{header}func {fn.name}({params}) {{"]
+        for eqn in fn.eqns:
+            lines.append(f"{indent}  {self.eqn_text(eqn)}")
+            for sub in sub_functions(eqn):
+                if id(sub) not in self.printed:  # a function held twice prints once
+                    self.printed.add(id(sub))
+                    lines += self.lines(sub, indent + "    ", f"@{self.labels[id(sub)]} = ")
+        lines.append(f"{indent}  return " + ", ".join(self.name(v) for v in fn.results))
+        lines.append(f"{indent}}}")
+        return lines
 
 
 def as_text(fn: Function) -> str:
     """The whole function as text; equal functions print equal text."""
-    names = Names()
-    params = ", ".join(f"{names.define(p)}: {p.type}" for p in fn.params)
-    lines = [f"func {fn.name}({params}) {{"]
-    lines += [f"  {eqn_text(eqn, names)}" for eqn in fn.eqns]
-    lines.append("  return " + ", ".join(names[v] for v in fn.results))
-    lines.append("}")
+    lines = _Printer(fn).lines(fn, "", "")
     if fn.guards:
         lines.append("guards: " + ", ".join(str(g) for g in fn.guards))
     return "\n".join(lines)

@@ -1,7 +1,8 @@
-"""Checks a Function: SSA order, single definitions, and types that the shape rules reproduce."""
+"""Checks a Function: SSA order, single definitions, and types that the shape rules reproduce.
+Sub-functions (control flow) are checked too, under the guards of the functions around them."""
 
 from ir import shapes
-from ir.core import Function, Type
+from ir.core import Function, Type, sub_functions
 from ir.errors import IRError
 
 
@@ -15,15 +16,23 @@ def _same_type(a: Type, b: Type) -> bool:
 
 def verify(fn: Function) -> Function:
     """Raise IRError if `fn` is malformed; returns `fn` so it can wrap a pass."""
+    _verify(fn, ())
+    return fn
+
+
+def _verify(fn: Function, outer_guards: tuple) -> None:
     defined = {id(p) for p in fn.params}
     if len(defined) != len(fn.params):
         raise IRError(f"{fn.name}: a parameter is listed twice")
-    with shapes.assuming(fn.guards):
+    guards = (*outer_guards, *fn.guards)
+    with shapes.assuming(guards):
         for index, eqn in enumerate(fn.eqns):
             where = f"{fn.name}, equation {index} ({eqn.op.name})"
             for x in eqn.inputs:
                 if id(x) not in defined:
                     raise IRError(f"{where}: uses a value before it is defined")
+            for sub in sub_functions(eqn):
+                _verify(sub, guards)
             types = eqn.op.shape(*[x.type for x in eqn.inputs], **eqn.params)
             types = types if isinstance(types, tuple) else (types,)
             if len(types) != len(eqn.outputs):
@@ -39,4 +48,3 @@ def verify(fn: Function) -> Function:
     for value in fn.results:
         if id(value) not in defined:
             raise IRError(f"{fn.name}: returns an undefined value")
-    return fn

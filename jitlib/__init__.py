@@ -16,6 +16,7 @@ from jitlib.errors import (
     TransformError,
     UnsupportedError,
 )
+from jitlib.custom import custom_jvp, custom_vjp
 from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
 
@@ -31,6 +32,8 @@ __all__ = [
     "ShapeMismatchError",
     "TransformError",
     "UnsupportedError",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",

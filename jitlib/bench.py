@@ -190,7 +190,7 @@ def _check(jitted: Callable, device_args: tuple, expected) -> str:
 
 def _compile_ms(workload: Workload, args: tuple, backend: str | None) -> float:
     start = time.perf_counter()
-    jl.jit(workload.fn, backend=backend).lower(*args).compile()
+    jl.jit(workload.jitlib_source(), backend=backend).lower(*args).compile()
     return (time.perf_counter() - start) * 1e3
 
 
@@ -207,7 +207,7 @@ def _time_both(workload: Workload, options, args: tuple, expected, row: dict) ->
     """Adds eager and jitlib figures to `row` (only eager's and the status when jitlib fails
     the check); returns eager seconds."""
     device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
-    jitted = jl.jit(workload.fn, backend=options.backend)
+    jitted = jl.jit(workload.jitlib_source(), backend=options.backend)
     row["status"] = _check(jitted, device_args, expected)
     eager = lambda: workload.fn(*args)  # noqa: E731
     if row["status"] != "ok":

@@ -148,15 +148,9 @@ class Trace:
         return self.builder.build(results, self.name, tuple(self.guards))
 
     def inline(self, fn: ir.Function, args: list) -> list:
-        """Bind fn's equations into this trace with `args` for its parameters (Tracers of
-        this trace); returns Tracers of its results. Every value is made afresh, so one
-        Function can be inlined any number of times."""
+        """Bind fn's equations into this trace with `args` (Tracers) for its parameters;
+        returns Tracers of its results (weak where the result is a weak argument)."""
         args = [a if a.trace is self else self.lift(a) for a in args]
-        env = {id(p): a.value for p, a in zip(fn.params, args)}
         weak = {id(p): a.weak for p, a in zip(fn.params, args)}
-        for eqn in fn.eqns:
-            outs = tuple(ir.Value(o.type) for o in eqn.outputs)
-            inputs = tuple(env[id(x)] for x in eqn.inputs)
-            self.builder.eqns.append(ir.Eqn(eqn.op, inputs, eqn.params, outs, eqn.source))
-            env.update((id(o), n) for o, n in zip(eqn.outputs, outs))
-        return [Tracer(env[id(r)], self, weak.get(id(r), False)) for r in fn.results]
+        results = self.builder.inline(fn, [a.value for a in args])
+        return [Tracer(v, self, weak.get(id(r), False)) for v, r in zip(results, fn.results)]

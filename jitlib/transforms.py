@@ -46,8 +46,13 @@ class Transformed:
         if current_trace() is not None:
             return self.body(*args, **kwargs)
         if self._jitted is None:
-            self.body.__name__ = self.name
-            self._jitted = jit(self.body)
+            body = self.body
+
+            def run(*args, **kwargs):
+                return body(*args, **kwargs)
+
+            run.__name__ = self.name
+            self._jitted = jit(run)
         return self._jitted(*args, **kwargs)
 
     def cache_info(self):

@@ -36,6 +36,10 @@ class Emit:
         self.builder = builder
         self.source = source  # the user's line, given to every equation bound
         self.op = None  # the op whose rule is running (set by the pass)
+        # The running pass's own entry points, for rules of ops that hold sub-functions
+        # (cond, scan, custom_vjp, ...): "jvp"/"vjp" in autodiff, "vmap"/"vmap_all" in
+        # batching. Handed over by the pass, since ir.ops cannot import ir.passes.
+        self.transforms: dict = {}
 
     def bind(self, op, *xs: Value, **params):
         if isinstance(op, str):
@@ -47,6 +51,10 @@ class Emit:
         if op is None:
             raise AttributeError(name)
         return functools.partial(self.bind, op)
+
+    def call(self, fn, *args: Value) -> list:
+        """fn's equations bound here with `args` for its parameters; its results."""
+        return self.builder.inline(fn, args)
 
     # --- helpers --------------------------------------------------------------------
     def const(self, value, dtype: str) -> Value:
@@ -187,3 +195,22 @@ def linear_jvp(e: Emit, primals, tangents, outs, **params):
         return None
     ts = [e.zeros(x.type) if t is None else t for x, t in zip(primals, tangents)]
     return e.bind(op, *ts, **params)
+
+
+# --- ops with one array input and an `axis` param, and ops with integer results -----------
+def axis_batch(e: Emit, args, batched, size, *, axis, **params):
+    """The op applied with its `axis` param (an int or a tuple of ints) shifted past the
+    batch axis: for single-input ops that work along axes (reductions, scans, flip)."""
+    (x,) = args
+    shifted = axis + 1 if isinstance(axis, int) else tuple(a + 1 for a in axis)
+    return e.bind(e.op, x, axis=shifted, **params)
+
+
+def no_jvp(e: Emit, primals, tangents, outs, **params):
+    """Integer or bool results (argmax, all, ...): their tangent is zero."""
+    return None
+
+
+def no_vjp(e: Emit, cts, primals, outs, **params):
+    """Integer or bool results: no cotangent reaches the inputs."""
+    return (None,) * len(primals)

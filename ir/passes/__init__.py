@@ -1,13 +1,15 @@
 """The optimisation pipeline: one named list of passes, each a pure Function -> Function."""
 
-from ir.core import Function
+from ir.core import Function, map_sub_functions
 from ir.passes.cse import cse
 from ir.passes.dce import dce
 from ir.passes.fold import fold
+from ir.passes.inline_custom import inline_custom
 from ir.passes.simplify import simplify
 from ir.verify import verify
 
 PIPELINE = [
+    ("inline_custom", inline_custom),
     ("simplify", simplify),
     ("fold", fold),
     ("cse", cse),
@@ -18,7 +20,9 @@ ROUNDS = 2  # a second round catches what one pass exposes to an earlier one
 
 
 def optimize(fn: Function, check: bool = False) -> Function:
-    """Run the pipeline; with `check`, verify the IR after every pass."""
+    """Run the pipeline, on sub-functions (branches, loop bodies) first; with `check`, verify
+    the IR after every pass."""
+    fn = map_sub_functions(fn, lambda sub: optimize(sub, check))
     for _ in range(ROUNDS):
         for _name, run_pass in PIPELINE:
             fn = run_pass(fn)
@@ -27,4 +31,4 @@ def optimize(fn: Function, check: bool = False) -> Function:
     return fn
 
 
-__all__ = ["PIPELINE", "cse", "dce", "fold", "optimize", "simplify"]
+__all__ = ["PIPELINE", "cse", "dce", "fold", "inline_custom", "optimize", "simplify"]

@@ -30,6 +30,7 @@ def jvp(fn: Function, wrt: tuple) -> Function:
     builder.params = list(fn.params)
     builder.eqns = list(fn.eqns)
     e = Emit(builder)
+    e.transforms = TRANSFORMS
     tangents: dict = {}
     for i in wrt:
         param = fn.params[i]
@@ -70,6 +71,7 @@ def vjp(fn: Function, wrt: tuple, of: tuple | None = None) -> Function:
     builder.params = list(fn.params)
     builder.eqns = list(fn.eqns)
     e = Emit(builder)
+    e.transforms = TRANSFORMS
     active = _active(fn, wrt)
     cts: dict = {}
 
@@ -100,3 +102,6 @@ def vjp(fn: Function, wrt: tuple, of: tuple | None = None) -> Function:
     e.source, e.op = None, None
     grads = [cts.get(id(fn.params[i])) or e.zeros(fn.params[i].type) for i in wrt]
     return builder.build([*fn.results, *grads], fn.name, fn.guards)
+
+
+TRANSFORMS = {"jvp": jvp, "vjp": vjp}

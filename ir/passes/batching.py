@@ -16,6 +16,7 @@ def vmap(fn: Function, batched: tuple, size) -> tuple:
     a leading axis of length `size` (an int or a shape expression)."""
     builder = Builder()
     e = Emit(builder)
+    e.transforms = TRANSFORMS
     env: dict = {}
     flags: dict = {}
     for param, flag in zip(fn.params, batched):
@@ -43,3 +44,20 @@ def vmap(fn: Function, batched: tuple, size) -> tuple:
     results = [env[id(r)] for r in fn.results]
     out_flags = tuple(flags[id(r)] for r in fn.results)
     return builder.build(results, fn.name, fn.guards), out_flags
+
+
+def vmap_all(fn: Function, size) -> Function:
+    """fn with every parameter and every result batched (unbatched results broadcast):
+    for ops holding sub-functions, whose batched form needs one fixed signature."""
+    batched, flags = vmap(fn, (True,) * len(fn.params), size)
+    if all(flags):
+        return batched
+    builder = Builder()
+    builder.params = list(batched.params)
+    builder.eqns = list(batched.eqns)
+    e = Emit(builder)
+    results = [r if flag else e.batched(r, size) for r, flag in zip(batched.results, flags)]
+    return builder.build(results, fn.name, fn.guards)
+
+
+TRANSFORMS = {"vmap": vmap, "vmap_all": vmap_all}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ir.core import Eqn, Function
+from ir.core import Eqn, Function, sub_functions
 from ir.ops import OPS, Literal
 from ir.passes.rewrite import Rewriter, rewrite
 
@@ -21,11 +21,12 @@ def _constant_array(eqn: Eqn | None):
 
 
 def fold(fn: Function) -> Function:
-    """Guarantees: no non-constant op has only constant inputs and a result of <= 64 elements."""
+    """Guarantees: no non-constant op (other than control flow) has only constant inputs and
+    a result of <= 64 elements."""
 
     def rule(eqn: Eqn, rewriter: Rewriter):
-        if not eqn.inputs or len(eqn.outputs) != 1:
-            return None
+        if not eqn.inputs or len(eqn.outputs) != 1 or sub_functions(eqn):
+            return None  # loops and branches are left to run time
         arrays = [_constant_array(rewriter.producer(x)) for x in eqn.inputs]
         shape = eqn.out.type.shape
         if any(a is None for a in arrays) or not all(isinstance(d, int) for d in shape):
