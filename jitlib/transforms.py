@@ -15,12 +15,19 @@ import weakref
 from collections.abc import Callable
 
 import ir
+import ir.errors
 from ir import dtypes, shapes
 from ir.ops import OPS
 from ir.passes import autodiff, batching, dce
 from jitlib import pytree
 from jitlib.api import jit
-from jitlib.errors import ArgumentError, JitError, ShapeMismatchError, TransformError
+from jitlib.errors import (
+    ArgumentError,
+    JitError,
+    ShapeMismatchError,
+    TransformError,
+    UnsupportedError,
+)
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import current as current_trace
 from jitlib.tracer import SymDim, Tracer
@@ -101,6 +108,16 @@ def _result(trace, leaf, f) -> ir.Value:
     )
 
 
+def _apply(f, what: str, run: Callable):
+    """Run an IR pass; an op it cannot transform becomes a JitError naming f and the op."""
+    try:
+        return run()
+    except ir.errors.UnsupportedError as error:
+        raise UnsupportedError(f"{what} of {_name(f)}: {error} is not supported") from None
+    except ir.IRError as error:
+        raise TransformError(f"{what} of {_name(f)}: {error}") from None
+
+
 def _leaf_ranges(args: tuple) -> list:
     """(start, stop, treedef) of each positional argument's leaves in the flattened
     ((args, kwargs)) order."""
@@ -171,7 +188,7 @@ def _value_and_grad(f, argnums, has_aux, args: tuple, kwargs: dict, what: str):
                     "(convert with .astype(np.float32) or leave it out of argnums)"
                 )
             wrt.append(leaf)
-    grad_fn = dce(autodiff.vjp(fn, tuple(wrt), of=(0,)))
+    grad_fn = _apply(f, what, lambda: dce(autodiff.vjp(fn, tuple(wrt), of=(0,))))
     seed = outer.constant(1.0, value.type.dtype)
     outs = outer.inline(grad_fn, [*inputs, seed])
     results, grads = outs[: len(fn.results)], outs[len(fn.results) :]
@@ -260,7 +277,7 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
                 )
             seeds.append(_cast(ct, want.dtype))
         wrt = tuple(i for i in range(n) if dtypes.is_float(inputs[i].value.type.dtype))
-        grad_fn = dce(autodiff.vjp(fn, wrt, of=of))
+        grad_fn = _apply(f, "vjp", lambda: dce(autodiff.vjp(fn, wrt, of=of)))
         outs = outer.inline(grad_fn, [*inputs, *seeds])
         grads = iter(outs[len(fn.results) :])
         leaves = []
@@ -335,7 +352,7 @@ def _jvp_apply(f) -> Transformed:
             if dtypes.is_float(p.value.type.dtype):
                 wrt.append(i)
                 ts.append(_cast(t, p.value.type.dtype))
-        jvp_fn = dce(autodiff.jvp(fn, tuple(wrt)))
+        jvp_fn = _apply(f, "jvp", lambda: dce(autodiff.jvp(fn, tuple(wrt))))
         outs = outer.inline(jvp_fn, [*inputs, *ts])
         n = len(fn.results)
         out = pytree.tree_unflatten(out_tree, outs[:n])
@@ -432,7 +449,7 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
         results = [_result(child, leaf, f) for leaf in out_leaves]
     fn = child.finish(results)
     flags = tuple(a is not None for a in axes) + (False,) * len(child.captured)
-    batched_fn, out_flags = batching.vmap(fn, flags, size)
+    batched_fn, out_flags = _apply(f, "vmap", lambda: batching.vmap(fn, flags, size))
     outs = outer.inline(batched_fn, [*moved, *child.captured])
     out_axes_flat = _prefix_axes(f, out_axes, out, "out_axes", "the output")
     final = []

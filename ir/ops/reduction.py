@@ -25,21 +25,17 @@ def _reduce_shape(numpy_fn):
     return rule
 
 
-def reduce_op(name: str, numpy_fn, tags=(), jvp=None, vjp=None) -> Op:
+def reduce_op(name: str, numpy_fn, tags=(), jvp=rules.no_jvp, vjp=rules.no_vjp) -> Op:
+    """A reduction; the default rules suit integer and bool results (all, any)."""
     return Op(
         name=name,
         shape=_reduce_shape(numpy_fn),
         impl=numpy_fn,
         jvp=jvp,
         vjp=vjp,
-        batch=_reduce_batch,
+        batch=rules.axis_batch,
         tags=REDUCTION | frozenset(tags),
     )
-
-
-def _reduce_batch(e, args, batched, size, *, axis):
-    (x,) = args
-    return e.bind(e.op, x, axis=tuple(a + 1 for a in axis))
 
 
 def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
@@ -47,10 +43,75 @@ def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
     return tuple(1 if i in axis else d for i, d in enumerate(x_shape))
 
 
+def _spread(e, ct, x, axis):
+    """A reduced value (ct or out) broadcast back over x's shape."""
+    return e.expand(e.reshaped(ct, _kept_shape(x.type.shape, axis)), x.type.shape)
+
+
 def _sum_vjp(e, cts, primals, outs, *, axis):
-    (ct,), (x,) = cts, primals
-    kept = e.reshaped(ct, _kept_shape(x.type.shape, axis))
-    return (e.expand(kept, x.type.shape),)
+    return (_spread(e, cts[0], primals[0], axis),)
+
+
+# --- reductions whose derivative is a weight per input element ---------------------------
+# out = reduce(x) has d out = sum(weights * dx) over the reduced axes, so the JVP sums
+# t * weights and the VJP spreads ct and multiplies by the same weights.
+def weighted_rules(weights):
+    """JVP and VJP rules from `weights(e, x, out, axis)`: d out / d x, of x's shape."""
+
+    def jvp(e, primals, tangents, outs, *, axis):
+        (x,), (t,), (out,) = primals, tangents, outs
+        if t is None or not rules.is_float(out.type.dtype):
+            return None
+        return e.sum(e.multiply(t, weights(e, x, out, axis)), axis=axis)
+
+    def vjp(e, cts, primals, outs, *, axis):
+        (ct,), (x,), (out,) = cts, primals, outs
+        if not rules.is_float(x.type.dtype):
+            return (None,)
+        return (e.multiply(_spread(e, ct, x, axis), weights(e, x, out, axis)),)
+
+    return jvp, vjp
+
+
+def _extremum_weights(e, x, out, axis):
+    # as JAX: the derivative is shared equally among the positions that attain the extremum
+    hits = e.cast(e.equal(x, _spread(e, out, x, axis)), x.type.dtype)
+    count = e.sum(hits, axis=axis)
+    return e.divide(hits, _spread(e, count, x, axis))
+
+
+def _exclusive_cumprod(e, x):
+    """[1, x0, x0*x1, ...]: the product of the elements before each one along the last axis."""
+    last = x.type.ndim - 1
+    n = x.type.shape[last]
+    if n == 0:
+        return x
+    running = e.cumprod(x, axis=last)
+    start, step = (0,) * x.type.ndim, (1,) * x.type.ndim
+    stop = x.type.shape[:last] + (shapes.canon(n - 1),)
+    head = e.slice(running, start=start, stop=stop, step=step)
+    one = e.full(1, Type(x.type.dtype, x.type.shape[:last] + (1,)))
+    return e.concatenate(one, head, axis=last)
+
+
+def _prod_weights(e, x, out, axis):
+    # d prod / d x_i is the product of the other elements: the exclusive products from the
+    # left times those from the right, exact where x has zeros (no division by x)
+    kept = tuple(i for i in range(x.type.ndim) if i not in axis)
+    order = kept + tuple(axis)
+    moved = e.transposed(x, order)
+    lead = moved.type.shape[: len(kept)]
+    flat = e.reshaped(moved, (*lead, shapes.size(moved.type.shape[len(kept) :])))
+    last = (len(kept),)
+    before = _exclusive_cumprod(e, flat)
+    after = e.flip(_exclusive_cumprod(e, e.flip(flat, axis=last)), axis=last)
+    others = e.reshaped(e.multiply(before, after), moved.type.shape)
+    inverse = tuple(order.index(i) for i in range(len(order)))
+    return e.transposed(others, inverse)
+
+
+_prod_jvp, _prod_vjp = weighted_rules(_prod_weights)
+_extremum_jvp, _extremum_vjp = weighted_rules(_extremum_weights)
 
 
 def _arg_shape(x: Type, *, axis: int) -> Type:
@@ -60,14 +121,23 @@ def _arg_shape(x: Type, *, axis: int) -> Type:
 
 
 def arg_op(name: str, numpy_fn) -> Op:
-    return Op(name=name, shape=_arg_shape, impl=numpy_fn, tags=REDUCTION)
+    """argmax/argmin: integer results, so no derivative."""
+    return Op(
+        name=name,
+        shape=_arg_shape,
+        impl=numpy_fn,
+        jvp=rules.no_jvp,
+        vjp=rules.no_vjp,
+        batch=rules.axis_batch,
+        tags=REDUCTION,
+    )
 
 
 OPS = [
     reduce_op("sum", np.sum, tags={"linear"}, jvp=rules.linear_jvp, vjp=_sum_vjp),
-    reduce_op("prod", np.prod),
-    reduce_op("max", np.max),
-    reduce_op("min", np.min),
+    reduce_op("prod", np.prod, jvp=_prod_jvp, vjp=_prod_vjp),
+    reduce_op("max", np.max, jvp=_extremum_jvp, vjp=_extremum_vjp),
+    reduce_op("min", np.min, jvp=_extremum_jvp, vjp=_extremum_vjp),
     reduce_op("all", np.all),
     reduce_op("any", np.any),
     arg_op("argmax", np.argmax),

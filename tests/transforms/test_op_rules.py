@@ -18,7 +18,7 @@ from ops.test_forward import assert_matches, make_args
 
 SEED = 7
 BATCH = 3
-SHAPES_PER_CASE = 3
+SHAPES_PER_CASE = 2
 
 
 # --- the table ----------------------------------------------------------------------------
