@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy
 
 from ir import Function, shapes
-from ir.core import Eqn
+from ir.core import Eqn, sub_functions
 from ir.ops import OPS
 from ir.passes.dce import dce
 
@@ -107,8 +107,8 @@ def _mentions(eqn: Eqn, row) -> bool:
 def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
     """The kind of the equation's output, or None when it mixes rows."""
     kinds = [kind[id(x)] for x in eqn.inputs]
-    if None in kinds or len(eqn.outputs) != 1:
-        return None
+    if None in kinds or len(eqn.outputs) != 1 or sub_functions(eqn):
+        return None  # a loop or branch runs once, on whole arrays
     out_kind = _kind(eqn.out.type.shape, row)
     if out_kind == CONST:
         return CONST if ROW not in kinds and not _mentions(eqn, row) else None

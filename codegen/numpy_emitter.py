@@ -2,12 +2,14 @@
 
 Each equation becomes one numpy call. An elementwise ufunc writes into a dead input's
 buffer (`out=`) when that buffer is a fresh temporary of the same shape and dtype that no
-live view shares: never into the caller's arrays or embedded constants.
+live view shares: never into the caller's arrays or embedded constants. An equation
+holding sub-functions (a branch, a loop body) gets each as a nested def just before it.
 """
 
 import linecache
 import math
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +17,9 @@ import sympy
 
 from codegen import numpy_chunking
 from ir import Function, as_text, shapes
-from ir.core import Eqn, Value
+from ir.core import Eqn, Value, sub_functions
 from ir.ops import OPS, Literal
+from ir.printer import numbering
 
 
 @dataclass
@@ -57,22 +60,24 @@ def _writes_in_place(eqn: Eqn) -> bool:
 class _Emitter:
     """Walks the equations once, naming values and choosing buffers."""
 
-    def __init__(self, fn: Function, namespace: dict, numbers: dict, owned: tuple = ()):
-        """`numbers`: id -> the value's number in the printed IR of the whole function, so
-        `v6` in the code is `%6` in the header. `owned`: parameters that are fresh arrays of
-        ours (blocked results), which the body may write into and return without a copy."""
+    def __init__(self, fn: Function, namespace: dict, numbers: tuple, owned: tuple = ()):
+        """`numbers`: the printer's numbering of the whole function (value and sub-function
+        ids -> numbers), so `v6` in the code is `%6` in the header and `fn2_body` is `@2`.
+        `owned`: parameters that are fresh arrays of ours (blocked results), which the body
+        may write into and return without a copy."""
         self.fn = fn
         self.names: dict = {}
         self.namespace = namespace
         self.constants: list = []
         self.origin, self.last = _origin_and_last_use(fn)
         self.origin.update({id(p): id(p) for p in owned})
-        self.numbers = numbers
+        self.numbers, self.labels = numbers
         # block bodies take their temporaries from a pool the driver keeps for one call, so
         # the blocks of a call reuse memory instead of asking the allocator each time
         self.pooled = False
         # result value id -> name of a caller-given output buffer (used when chunking)
         self.outputs: dict = {}
+        self.defined: set = set()  # ids of the sub-functions this body has a nested def for
         self.written: set = set()  # the output buffers some equation wrote with out=
         self.unwritten: list = []
 
@@ -90,7 +95,27 @@ class _Emitter:
             return f"({inner}{',' if len(param) == 1 else ''})"
         if isinstance(param, sympy.Basic):
             return shapes.to_python(param)
+        if isinstance(param, Function):
+            return self.function_name(param)
         return repr(param)
+
+    def function_name(self, sub: Function) -> str:
+        name = re.sub(r"\W", "_", sub.name)
+        return f"fn{self.labels[id(sub)]}_{name}"
+
+    def nested(self, eqn: Eqn) -> list:
+        """The equation's sub-functions as nested defs: they see the enclosing function's
+        symbol lines (`s0 = a0.shape[0]`); their constants are module-level like any other.
+        The op's impl gets each as a callable."""
+        lines = []
+        for sub in dict.fromkeys(sub_functions(eqn)):
+            if id(sub) in self.defined:  # held by an earlier equation of this function too
+                continue
+            self.defined.add(id(sub))
+            child = _Emitter(sub, self.namespace, (self.numbers, self.labels))
+            lines += _body(sub, child, self.function_name(sub))
+            self.constants += child.constants
+        return lines
 
     def constant(self, eqn: Eqn) -> None:
         name = self.fresh(eqn.out, "c")
@@ -137,6 +162,10 @@ class _Emitter:
         if eqn.op is OPS["constant"]:
             self.constant(eqn)
             return ""
+        if sub_functions(eqn):  # control flow: its outputs are fresh arrays (see its impl)
+            outs = ", ".join(self.fresh(v) for v in eqn.outputs)
+            call = f"{outs} = {self.call(eqn)})" if outs else f"{self.call(eqn)})"
+            return "\n".join([*self.nested(eqn), call])
         call = self.call(eqn)
         if id(eqn.out) in self.outputs and isinstance(eqn.op.impl, np.ufunc):
             name = self.fresh(eqn.out)
@@ -183,8 +212,11 @@ def _source_comment(source: str | None) -> str:
 
 
 def _used_symbols(fn: Function) -> set:
+    """The symbols the equations' params use, those of nested sub-functions included."""
     used: set = set()
     for eqn in fn.eqns:
+        for sub in sub_functions(eqn):
+            used |= _used_symbols(sub)
         for param in eqn.params.values():
             for item in param if isinstance(param, tuple) else (param,):
                 if isinstance(item, sympy.Basic):
@@ -221,7 +253,7 @@ def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> li
     for index, eqn in enumerate(fn.eqns):
         line = emitter.statement(eqn, index)
         if line:
-            body.append(line + _source_comment(eqn.source))
+            body += (line + _source_comment(eqn.source)).split("\n")
     results = ", ".join(emitter.result(v) for v in fn.results)
     # a result that is a parameter, a view or a repeat of another result is copied in
     emitter.unwritten = [b for b in outputs if b not in emitter.written]
@@ -288,10 +320,10 @@ def _blocked_split(fn: Function) -> numpy_chunking.Split | None:
     return found if len(busy) >= MIN_CHUNKED_OPS else None
 
 
-def _numbers(fn: Function) -> dict:
-    """id -> number of each value as the printer numbers them (%0, %1, ...)."""
-    values = [*fn.params, *(v for eqn in fn.eqns for v in eqn.outputs)]
-    return {id(value): number for number, value in enumerate(values)}
+def _numbers(fn: Function) -> tuple:
+    """(id -> number of each value, id -> label of each sub-function) as the printer
+    numbers them (%0, %1, ... and @0, @1, ...)."""
+    return numbering(fn)
 
 
 def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
@@ -313,7 +345,7 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     if found.rest is None:
         return sections, [emitter], note
     rest, escaping = found.rest, blocked.results
-    finisher = _Emitter(rest, namespace, emitter.numbers, owned=escaping)
+    finisher = _Emitter(rest, namespace, (emitter.numbers, emitter.labels), owned=escaping)
     sections.append(_body(rest, finisher, f"{name}_rest"))
     args = [f"a{i}" for i in range(len(fn.params))]
     parts = [f"e{i}" for i in range(len(escaping))]
@@ -336,7 +368,8 @@ def emit(fn: Function, chunk: bool = True) -> NumpyKernel:
     header += [f"#   {line}" for line in as_text(fn).splitlines()]
     header += [f"# traced at {s}" for s in _sources(fn)]
     header += [f"# {note}"] if note else []
-    constants = [c for e in emitters for c in e.constants]
+    # a sub-function held in two scopes (nested defs) declares its constants twice
+    constants = list(dict.fromkeys(c for e in emitters for c in e.constants))
     lines = header + [f"# {c}" for c in constants if "<constant" in c]
     lines += [c for c in constants if "<constant" not in c]
     for section in sections:

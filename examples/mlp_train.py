@@ -18,7 +18,7 @@ def make_spirals(points_per_class: int, rng: np.random.Generator):
     """Points on CLASSES spiral arms (label = arm), with a little noise."""
     radius = rng.random((CLASSES, points_per_class))
     arm = np.arange(CLASSES)[:, None]
-    angle = 4.0 * radius + arm * (2 * np.pi / CLASSES)  # each arm winds 4 radians
+    angle = 5.0 * radius + arm * (2 * np.pi / CLASSES)  # each arm winds 5 radians
     angle += 0.15 * rng.standard_normal(angle.shape)
     x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).reshape(-1, 2)
     labels = np.repeat(np.arange(CLASSES), points_per_class)
@@ -79,10 +79,10 @@ def main() -> float:
     params = init_params([2, 64, 64, CLASSES], rng)
     zeros = {k: np.zeros_like(p) for k, p in params.items()}
     state = {"step": 0, "m": zeros, "v": dict(zeros)}
-    for step in range(1001):
+    for step in range(301):
         value, grads = loss_and_grad(params, x[train], labels[train])
         params, state = adam(params, grads, state)
-        if step % 200 == 0:
+        if step % 50 == 0:
             print(f"step {step:4d}  loss {float(value):.4f}")
 
     predicted = predict_jit(params, x[held_out]).argmax(axis=1)

@@ -105,6 +105,12 @@ def dims_equal(a: Dim, b: Dim) -> bool:
     return decide(sympy.Eq(a, b))
 
 
+def equal(a: Shape, b: Shape) -> bool:
+    """Same rank and equal dims, up to the guards: a rule may give the size a guard pinned
+    a symbol to (3 for s0 under s0 == 3) where the trace has the symbol."""
+    return len(a) == len(b) and all(dims_equal(x, y) for x, y in zip(a, b))
+
+
 def is_one(dim: Dim) -> bool:
     if isinstance(dim, int):
         return dim == 1

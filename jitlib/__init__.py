@@ -8,17 +8,19 @@ array([0, 2, 4])
 
 from jitlib import numpy  # noqa: F401  (fills the numpy dispatch table)
 from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir
+from jitlib.control import cond, fori_loop, scan, while_loop
+from jitlib.custom import custom_jvp, custom_vjp
 from jitlib.errors import (
     ArgumentError,
     ConcretizationError,
+    ControlFlowError,
     JitError,
     ShapeMismatchError,
     TransformError,
     UnsupportedError,
 )
-from jitlib.custom import custom_jvp, custom_vjp
-from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
+from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 
 __version__ = "0.1.0"
 
@@ -26,22 +28,27 @@ __all__ = [
     "ArgumentError",
     "Compiled",
     "ConcretizationError",
+    "ControlFlowError",
     "JitError",
     "JitFunction",
     "Lowered",
     "ShapeMismatchError",
     "TransformError",
     "UnsupportedError",
+    "cond",
     "custom_jvp",
     "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",
     "jacrev",
+    "fori_loop",
     "jvp",
+    "scan",
     "value_and_grad",
     "vjp",
     "vmap",
+    "while_loop",
     "jit",
     "make_ir",
     "tree_flatten",

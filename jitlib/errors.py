@@ -52,3 +52,9 @@ class ArgumentError(JitError):
 class TransformError(JitError):
     """A transform applied to something it cannot transform: grad of a non-scalar output
     or w.r.t. an integer input, bad argnums, in_axes or out_axes, mismatched batch sizes."""
+
+
+class ControlFlowError(JitError):
+    """jl.cond, jl.fori_loop, jl.while_loop or jl.scan used with functions or values that do
+    not fit: branches of different types, a loop body that changes its carry's type, a
+    predicate that is not a scalar; the message names the user's function and the types."""

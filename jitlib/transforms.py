@@ -11,6 +11,7 @@ compiles and caches just like `jit` does. Transforms therefore compose in any or
 from __future__ import annotations
 
 import functools
+import itertools
 import weakref
 from collections.abc import Callable
 
@@ -152,10 +153,29 @@ def _type_text(tracer: Tracer) -> str:
 
 
 # --- reverse mode ---------------------------------------------------------------------
+def _float_leaves(f, nums: tuple, ranges: list, inputs: list, what: str) -> list:
+    """The leaf positions of the arguments in `nums`; each must be a float array. Checked
+    before the output, since an integer input is usually why the output is not float."""
+    wrt = []
+    for i in nums:
+        start, stop, _ = ranges[i]
+        for leaf in range(start, stop):
+            if not dtypes.is_float(inputs[leaf].value.type.dtype):
+                raise TransformError(
+                    f"{what} of {_name(f)} with respect to argument {i}, of type "
+                    f"{_type_text(inputs[leaf])}: only float inputs can be differentiated "
+                    "(convert with .astype(np.float32) or leave it out of argnums)"
+                )
+            wrt.append(leaf)
+    return wrt
+
+
 def _value_and_grad(f, argnums, has_aux, args: tuple, kwargs: dict, what: str):
     nums = _argnums(f, argnums, len(args), what)
     fn, inputs, out_tree = trace_function(f, args, kwargs)
     outer = current_trace()
+    ranges = _leaf_ranges(args)
+    wrt = _float_leaves(f, nums, ranges, inputs, what)
     if has_aux:
         if not (isinstance(out_tree, tuple) and out_tree[0] is tuple and len(out_tree[1]) == 2):
             raise TransformError(
@@ -176,18 +196,6 @@ def _value_and_grad(f, argnums, has_aux, args: tuple, kwargs: dict, what: str):
             f"{what} of {_name(f)} needs a scalar float output, got {value_type}; "
             "for non-scalar outputs use jl.vjp, jl.jacrev or sum the output"
         )
-    ranges = _leaf_ranges(args)
-    wrt = []
-    for i in nums:
-        start, stop, _ = ranges[i]
-        for leaf in range(start, stop):
-            if not dtypes.is_float(inputs[leaf].value.type.dtype):
-                raise TransformError(
-                    f"{what} of {_name(f)} with respect to argument {i}, of type "
-                    f"{_type_text(inputs[leaf])}: only float inputs can be differentiated "
-                    "(convert with .astype(np.float32) or leave it out of argnums)"
-                )
-            wrt.append(leaf)
     grad_fn = _apply(f, what, lambda: dce(autodiff.vjp(fn, tuple(wrt), of=(0,))))
     seed = outer.constant(1.0, value.type.dtype)
     outs = outer.inline(grad_fn, [*inputs, seed])
@@ -200,6 +208,16 @@ def _value_and_grad(f, argnums, has_aux, args: tuple, kwargs: dict, what: str):
         k += stop - start
     grad = tuple(per_arg) if isinstance(argnums, tuple | list) else per_arg[0]
     return out, grad
+
+
+class _ArrayMark:
+    def __repr__(self) -> str:
+        return "array"
+
+
+def _structure_text(treedef) -> str:
+    """A pytree structure as Python prints it, each leaf written `array`: (array, {'b': array})."""
+    return repr(pytree.tree_unflatten(treedef, itertools.repeat(_ArrayMark())))
 
 
 def _structure(treedef) -> str:
@@ -262,8 +280,8 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
         value_count = len(ct_leaves)
         if ct_tree != value_tree:
             raise TransformError(
-                f"the cotangent given to the vjp of {_name(f)} has structure {ct_tree}, "
-                f"the output has {value_tree}"
+                f"the cotangent given to the vjp of {_name(f)} has structure "
+                f"{_structure_text(ct_tree)}, the output has {_structure_text(value_tree)}"
             )
         of = tuple(i for i in range(value_count) if dtypes.is_float(fn.results[i].type.dtype))
         seeds = []
@@ -292,7 +310,7 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
 
 
 def shapes_match(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(shapes.dims_equal(x, y) for x, y in zip(a, b))
+    return shapes.equal(a, b)
 
 
 def _cast(x: Tracer, dtype: str) -> Tracer:
@@ -337,7 +355,7 @@ def _jvp_apply(f) -> Transformed:
         if p_tree != t_tree:
             raise TransformError(
                 f"jvp of {_name(f)}: primals and tangents differ in structure "
-                f"({p_tree} vs {t_tree})"
+                f"({_structure_text(p_tree)} vs {_structure_text(t_tree)})"
             )
         fn, inputs, out_tree = trace_function(f, primals)
         outer = current_trace()
@@ -395,6 +413,21 @@ def _prefix_axes(f, prefix, tree, what: str, where: str) -> list:
     )
 
 
+def _leaf_name(args: tuple, index: int) -> str:
+    """How an error names leaf `index` of the flattened arguments: `argument 1`, or
+    `leaf 0 of argument 1` inside a pytree argument."""
+    for i, (start, stop, treedef) in enumerate(_leaf_ranges(args)):
+        if start <= index < stop and treedef == pytree.LEAF:
+            return f"argument {i}"
+        if start <= index < stop:
+            return f"leaf {index - start} of argument {i}"
+    return f"keyword argument leaf {index - len(pytree.tree_flatten(args)[0])}"
+
+
+def _dim_text(tracer: Tracer, axis: int) -> str:
+    return str(tracer.trace.current_type(tracer.value.type).shape[axis])
+
+
 def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
     outer = current_trace()
     if isinstance(in_axes, list):
@@ -417,19 +450,19 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
         ndim = t.value.type.ndim
         if not -ndim <= axis < ndim:
             raise TransformError(
-                f"vmap of {_name(f)}: in_axes {axis} is out of range for argument leaf {i} "
-                f"of type {_type_text(t)}"
+                f"vmap of {_name(f)}: in_axes {axis} is out of range for "
+                f"{_leaf_name(args, i)}, of type {_type_text(t)}"
             )
         axis %= ndim
         dim = t.value.type.shape[axis]
-        sizes.append((i, dim))
+        sizes.append(
+            f"{_leaf_name(args, i)} ({_type_text(t)}) has {_dim_text(t, axis)} along axis {axis}"
+        )
         if size is None:
             size = dim
         elif not shapes.dims_equal(size, dim):
-            listed = ", ".join(f"leaf {j}: {outer.current_type(ir.Type('int64', (d,))).shape[0]}"
-                               for j, d in sizes)
             raise TransformError(
-                f"vmap of {_name(f)}: mapped axes have different sizes ({listed})"
+                f"vmap of {_name(f)}: mapped axes have different sizes: {'; '.join(sizes)}"
             )
         order = (axis, *[a for a in range(ndim) if a != axis])
         moved.append(t if axis == 0 else outer.bind(OPS["transpose"], t, axes=order))
@@ -561,15 +594,17 @@ def _jacrev_body(f, argnums, args: tuple, what: str = "jacrev"):
     return pytree.tree_unflatten(out_tree, jacobians)
 
 
-def _jacfwd_body(f, argnums, args: tuple, what: str = "jacfwd"):
-    nums = _argnums(f, argnums, len(args), what)
-    _check_array_args(f, args, nums, what)
+def _jacfwd_body(f, argnums, args: tuple, what: str = "jacfwd", named=None):
+    """`named`: the function errors name (the user's, where f is a transform of it)."""
+    named = f if named is None else named
+    nums = _argnums(named, argnums, len(args), what)
+    _check_array_args(named, args, nums, what)
     outer = current_trace()
     diff = [as_tracer(args[i], outer) for i in nums]
     per_arg = []
     out_tree = None
     for pos, (i, x) in enumerate(zip(nums, diff)):
-        dtype = _float_dtype(f, x, what, i)
+        dtype = _float_dtype(named, x, what, i)
         shape = x.value.type.shape
         n = shapes.size(shape)
         others = list(diff)
@@ -620,7 +655,7 @@ def hessian(f: Callable, argnums=0) -> Transformed:
     inner = jacrev(f, argnums)
 
     def body(*args):
-        return _jacfwd_body(inner, argnums, args, "hessian")
+        return _jacfwd_body(inner, argnums, args, "hessian", named=f)
 
     return Transformed(body, f"hessian_{_name(f)}", f)
 

@@ -61,6 +61,9 @@ def dim(*, size):
     return np.int64(size)
 
 
+# No jvp, vjp or batch rules: these ops take no array inputs, so nothing can be batched or
+# differentiated through them and no pass ever asks for a rule (their values are never
+# batched, and their tangents and cotangents are always zero).
 OPS = [
     Op(name="constant", shape=_constant_shape, impl=constant, tags=frozenset({"constant"})),
     Op(name="iota", shape=_iota_shape, impl=iota),

@@ -1,4 +1,5 @@
-"""Layout primitives: reshape, transpose, broadcast_to, slice, flip, concatenate.
+"""Layout primitives: reshape, transpose, broadcast_to, slice, flip, concatenate, and pad
+(the transpose of slice: zeros around and between the elements).
 
 On the numpy backend reshape, transpose, broadcast_to, slice and flip return views.
 """
@@ -82,6 +83,56 @@ def concatenate(*xs, axis: int):
     return np.concatenate(xs, axis=axis)
 
 
+def _padded_length(n, lo, hi, interior):
+    """lo zeros, the n elements with `interior` zeros between neighbours, hi zeros. An empty
+    axis counts -interior for its (absent) gaps, so padding stays the exact transpose of
+    slicing: slice's cotangent pads back to the sliced array's length."""
+    return lo + n + (n - 1) * interior + hi
+
+
+def _provably_negative(dim) -> bool:
+    if isinstance(dim, int):
+        return dim < 0
+    return bool(sympy.expand(shapes.at_least_two(dim)).is_negative)
+
+
+def _pad_shape(x: Type, *, lo: tuple, hi: tuple, interior: tuple) -> Type:
+    if not len(lo) == len(hi) == len(interior) == x.ndim:
+        raise ShapeError(f"pad of rank {len(lo)} for an array of shape {shapes.fmt(x.shape)}")
+    if not all(isinstance(i, int) and i >= 0 for i in interior):
+        raise ShapeError(f"pad: interior {interior} must be non-negative ints")
+    dims = tuple(
+        shapes.canon(sympy.expand(_padded_length(*widths)))
+        for widths in zip(x.shape, lo, hi, interior)
+    )
+    if any(_provably_negative(d) for d in (*lo, *hi, *dims)):
+        raise ShapeError(
+            f"pad of {shapes.fmt(x.shape)} with lo={lo}, hi={hi}, interior={interior}: "
+            "negative widths or lengths"
+        )
+    return Type(x.dtype, dims)
+
+
+def _interior_bounds(shape: tuple, lo: tuple, interior: tuple) -> tuple:
+    """start, stop and step per axis that pick the original elements out of a padded array
+    (ints, or dim expressions)."""
+    stops = tuple(
+        start if n == 0 else start + (n - 1) * (gap + 1) + 1
+        for n, start, gap in zip(shape, lo, interior)
+    )
+    return tuple(lo), stops, tuple(gap + 1 for gap in interior)
+
+
+def pad(x, *, lo: tuple, hi: tuple, interior: tuple):
+    """x with lo zeros before, hi zeros after and `interior` zeros between the elements of
+    each axis (a fresh array)."""
+    shape = tuple(_padded_length(*widths) for widths in zip(x.shape, lo, hi, interior))
+    out = np.zeros(shape, dtype=x.dtype)
+    start, stop, step = _interior_bounds(x.shape, lo, interior)
+    out[tuple(builtins.slice(*bounds) for bounds in zip(start, stop, step))] = x
+    return out
+
+
 def _reshape_vjp(e, cts, primals, outs, *, shape):
     return (e.reshaped(cts[0], primals[0].type.shape),)
 
@@ -105,6 +156,56 @@ def _broadcast_vjp(e, cts, primals, outs, *, shape):
 
 def _broadcast_batch(e, args, batched, size, *, shape):
     return e.expand(e.move_batch(args[0], len(shape)), (size, *shape))
+
+
+def _slice_vjp(e, cts, primals, outs, *, start, stop, step):
+    (ct,), (x,), (out,) = cts, primals, outs
+    # the kept elements sit at start, start + step, ...; after the last one come the rest
+    hi = tuple(
+        shapes.canon(dim - first - (n - 1) * stride - 1)
+        for dim, first, n, stride in zip(x.type.shape, start, out.type.shape, step)
+    )
+    interior = tuple(stride - 1 for stride in step)
+    padded = e.pad(ct, lo=tuple(start), hi=hi, interior=interior)
+    return (e.reshaped(padded, x.type.shape),)
+
+
+def _slice_batch(e, args, batched, size, *, start, stop, step):
+    return e.slice(args[0], start=(0, *start), stop=(size, *stop), step=(1, *step))
+
+
+def _flip_vjp(e, cts, primals, outs, *, axis):
+    return (e.flip(cts[0], axis=axis),)
+
+
+def _concatenate_vjp(e, cts, primals, outs, *, axis):
+    (ct,) = cts
+    grads, offset = [], 0
+    for x in primals:
+        end = shapes.canon(offset + x.type.shape[axis])
+        start = tuple(offset if i == axis else 0 for i in range(ct.type.ndim))
+        stop = tuple(end if i == axis else d for i, d in enumerate(ct.type.shape))
+        part = e.slice(ct, start=start, stop=stop, step=(1,) * ct.type.ndim)
+        grads.append(e.reshaped(part, x.type.shape) if rules.is_float(x.type.dtype) else None)
+        offset = end
+    return tuple(grads)
+
+
+def _concatenate_batch(e, args, batched, size, *, axis):
+    xs = [x if b else e.batched(x, size) for x, b in zip(args, batched)]
+    return e.concatenate(*xs, axis=axis + 1)
+
+
+def _pad_vjp(e, cts, primals, outs, *, lo, hi, interior):
+    (ct,), (x,) = cts, primals
+    start, stop, step = _interior_bounds(x.type.shape, lo, interior)
+    stop = tuple(shapes.canon(d) for d in stop)
+    picked = e.slice(ct, start=start, stop=stop, step=step)
+    return (e.reshaped(picked, x.type.shape),)
+
+
+def _pad_batch(e, args, batched, size, *, lo, hi, interior):
+    return e.pad(args[0], lo=(0, *lo), hi=(0, *hi), interior=(0, *interior))
 
 
 OPS = [
@@ -135,7 +236,40 @@ OPS = [
         batch=_broadcast_batch,
         tags=VIEW,
     ),
-    Op(name="slice", shape=_slice_shape, impl=slice_array, tags=VIEW),
-    Op(name="flip", shape=_flip_shape, impl=np.flip, tags=VIEW),
-    Op(name="concatenate", shape=_concatenate_shape, impl=concatenate, tags=LAYOUT),
+    Op(
+        name="slice",
+        shape=_slice_shape,
+        impl=slice_array,
+        jvp=rules.linear_jvp,
+        vjp=_slice_vjp,
+        batch=_slice_batch,
+        tags=VIEW,
+    ),
+    Op(
+        name="flip",
+        shape=_flip_shape,
+        impl=np.flip,
+        jvp=rules.linear_jvp,
+        vjp=_flip_vjp,
+        batch=rules.axis_batch,
+        tags=VIEW,
+    ),
+    Op(
+        name="concatenate",
+        shape=_concatenate_shape,
+        impl=concatenate,
+        jvp=rules.linear_jvp,
+        vjp=_concatenate_vjp,
+        batch=_concatenate_batch,
+        tags=LAYOUT,
+    ),
+    Op(
+        name="pad",
+        shape=_pad_shape,
+        impl=pad,
+        jvp=rules.linear_jvp,
+        vjp=_pad_vjp,
+        batch=_pad_batch,
+        tags=LAYOUT,
+    ),
 ]

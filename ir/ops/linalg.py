@@ -50,6 +50,19 @@ def _matmul_vjp(e, cts, primals, outs):
     return ct_x, ct_y
 
 
+def _matmul_batch(e, args, batched, size):
+    """A batch of x @ y with y shared (unbatched, 2-D) is one product: the batch folds into
+    x's rows, (B*..*m, k) @ (k, n), instead of B small products. Otherwise batch dims
+    broadcast like elementwise operands (size-1 axes after the batch axis line them up)."""
+    (x, y), (bx, by) = args, batched
+    if bx and not by and y.type.ndim == 2:
+        rows = shapes.size(x.type.shape[:-1])
+        flat = e.reshaped(x, (rows, x.type.shape[-1]))
+        out = e.matmul(flat, y)
+        return e.reshaped(out, (*x.type.shape[:-1], y.type.shape[-1]))
+    return rules.elementwise_batch(e, args, batched, size)
+
+
 OPS = [
     Op(
         name="matmul",
@@ -57,9 +70,7 @@ OPS = [
         impl=np.matmul,
         jvp=_matmul_jvp,
         vjp=_matmul_vjp,
-        # batch dims broadcast like elementwise operands: batched operands get size-1 axes
-        # after the batch axis so that their batch dims line up with the unbatched one's
-        batch=rules.elementwise_batch,
+        batch=_matmul_batch,
         tags=frozenset({"matmul"}),
     )
 ]

@@ -7,14 +7,15 @@ differentiated, batched and compiled like anything the tracer makes.
 
 from __future__ import annotations
 
-from ir import dtypes
+from ir import dtypes, shapes
 from ir.core import Builder, Function, Value
 from ir.errors import IRError, UnsupportedError
 from ir.ops.rules import Emit, single
 
 
 def _check(op, kind: str, value: Value, derivative: Value) -> None:
-    if derivative.type != value.type:
+    same = derivative.type.dtype == value.type.dtype
+    if not same or not shapes.equal(derivative.type.shape, value.type.shape):
         raise IRError(f"the {kind} rule of {op.name} gave {derivative.type} for {value.type}")
 
 

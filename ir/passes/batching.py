@@ -6,6 +6,7 @@ batched parameter stay unbatched and their equations are copied unchanged.
 
 from __future__ import annotations
 
+from ir import shapes
 from ir.core import Builder, Function, Type
 from ir.errors import IRError, UnsupportedError
 from ir.ops.rules import Emit, single
@@ -37,7 +38,7 @@ def vmap(fn: Function, batched: tuple, size) -> tuple:
             out_flag = True
         for old, new in zip(eqn.outputs, outs):
             want = (size, *old.type.shape) if out_flag else old.type.shape
-            if new.type.dtype != old.type.dtype or new.type.shape != want:
+            if new.type.dtype != old.type.dtype or not shapes.equal(new.type.shape, want):
                 raise IRError(f"the batching rule of {eqn.op.name} gave {new.type} for {old.type}")
             env[id(old)] = new
             flags[id(old)] = out_flag

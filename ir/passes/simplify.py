@@ -144,6 +144,29 @@ def _power(eqn: Eqn, rewriter: Rewriter):
     return rewriter.bind(multiply, square, x if n == 3 else square, source=eqn.source)
 
 
+def _select(eqn: Eqn, rewriter: Rewriter):
+    """select on a constant condition is the chosen branch (broadcast to the result)."""
+    cond, x, y = eqn.inputs
+    value = constant_scalar(cond, rewriter)
+    if value is None:
+        return None
+    chosen = x if value else y
+    if chosen.type.shape == eqn.out.type.shape:
+        return chosen
+    return rewriter.bind(OPS["broadcast_to"], chosen, shape=eqn.out.type.shape, source=eqn.source)
+
+
+def _outer_matmul(eqn: Eqn, rewriter: Rewriter):
+    """A matmul contracting a dim of size 1 is an outer product: (.., m, 1) * (.., 1, n) by
+    broadcasting, which numpy runs as one pass instead of one tiny product per matrix
+    (what vmap makes of a batch of outer products, as in per-example gradients)."""
+    x, y = eqn.inputs
+    if x.type.shape[-1] != 1:
+        return None
+    out = rewriter.bind(OPS["multiply"], x, y, source=eqn.source)
+    return out if _keeps_type(eqn, out) else None
+
+
 RULES = {
     OPS["add"]: _either(_identity(0, _additive_zero), _identity(1, _additive_zero)),
     OPS["subtract"]: _identity(1, _subtracted_zero),
@@ -156,6 +179,8 @@ RULES = {
     OPS["broadcast_to"]: _broadcast,
     OPS["slice"]: _slice,
     OPS["power"]: _power,
+    OPS["select"]: _select,
+    OPS["matmul"]: _outer_matmul,
 }
 
 

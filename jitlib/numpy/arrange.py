@@ -1,10 +1,11 @@
 """Joining, splitting, tiling, padding and triangles, all built from existing primitives
-(concatenate, slice, broadcast_to, reshape, select)."""
+(concatenate, slice, pad, broadcast_to, reshape, select)."""
 
 import operator
 
 import numpy as np
 
+from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
 from jitlib.numpy._core import function, promote
 from jitlib.numpy.creation import arange, full, zeros_like
@@ -126,6 +127,12 @@ def _pad_widths(pad_width, rank: int) -> list:
     return widths.tolist()
 
 
+def _is_plain_zero(value) -> bool:
+    """A concrete +0 (what the pad primitive fills with); -0.0 and traced values are not."""
+    concrete = isinstance(value, bool | int | float | np.number)
+    return concrete and value == 0 and not np.signbit(value)
+
+
 @function(np.pad)
 def pad(array, pad_width, mode="constant", constant_values=0):
     if mode != "constant" or np.ndim(constant_values) != 0:
@@ -133,14 +140,18 @@ def pad(array, pad_width, mode="constant", constant_values=0):
             f"numpy.pad with mode={mode!r} or per-axis constant_values is not supported inside @jit"
         )
     x = _tracer(array)
-    for axis, (before, after) in enumerate(_pad_widths(pad_width, x.ndim)):
-        parts = []
-        for width in (before, after):
-            shape = x.shape[:axis] + (width,) + x.shape[axis + 1 :]
-            parts.append(full(shape, constant_values, dtype=x.dtype))
-        if before or after:
-            x = concatenate([parts[0], x, parts[1]], axis=axis)
-    return x
+    widths = _pad_widths(pad_width, x.ndim)
+    params = dict(
+        lo=tuple(before for before, _ in widths),
+        hi=tuple(after for _, after in widths),
+        interior=(0,) * x.ndim,
+    )
+    padded = x.trace.bind(OPS["pad"], x, **params)
+    if _is_plain_zero(constant_values):
+        return padded
+    # the pad primitive fills with zeros: a padded mask marks where x's elements went
+    inside = x.trace.bind(OPS["pad"], full(x.shape, True, dtype=np.bool_), **params)
+    return np.where(inside, padded, full((), constant_values, dtype=x.dtype))
 
 
 @function(np.split)

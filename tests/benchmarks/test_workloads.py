@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import workloads
+import jitlib as jl
+from benchmarks import training, workloads
 from benchmarks.workloads import BY_NAME, WORKLOADS
 from jitlib import bench
 
@@ -132,6 +133,57 @@ def test_per_example_grads_match_a_loop():
         grad = -y * x / (1.0 + np.exp(y * (x @ w)))
         norms.append(np.linalg.norm(grad))
     np.testing.assert_allclose(workloads.per_example_grads(features, targets, w), norms, rtol=1e-4)
+
+
+def _logistic_losses(features, targets, w, b):
+    return np.logaddexp(0.0, -targets * (features @ w + b))
+
+
+def test_per_example_grads_vmap_match_central_differences_per_example():
+    rng = np.random.default_rng(0)
+    features, targets, w, b = (a.astype(np.float64) for a in _inputs("per_example_grads_vmap"))
+    grads_w, grads_b = training.per_example_grads_vmap(features, targets, w, b)
+    assert grads_w.shape == features.shape and grads_b.shape == targets.shape
+    d_w, d_b, h = rng.standard_normal(w.shape), rng.standard_normal(), 1e-6
+    plus = _logistic_losses(features, targets, w + h * d_w, b + h * d_b)
+    minus = _logistic_losses(features, targets, w - h * d_w, b - h * d_b)
+    np.testing.assert_allclose(grads_w @ d_w + grads_b * d_b, (plus - minus) / (2 * h), rtol=1e-6)
+
+
+def _mlp_loss64(x, targets, w1, b1, w2, b2):
+    logits = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
+    log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    return -(targets * log_probs).sum(axis=-1).mean()
+
+
+def test_mlp_train_step_is_momentum_sgd_on_the_cross_entropy_gradient():
+    rng = np.random.default_rng(0)
+    args = [a.astype(np.float64) for a in _inputs("mlp_train_step")]
+    x, targets, params, velocity = args[0], args[1], args[2:6], args[6:]
+    loss, *out = training.mlp_train_step(*args)
+    new_params, new_velocity = out[:4], out[4:]
+    grads = [v_new - training.MOMENTUM * v for v_new, v in zip(new_velocity, velocity)]
+    for p, p_new, v_new in zip(params, new_params, new_velocity):
+        np.testing.assert_allclose(p_new, p - training.LEARNING_RATE * v_new, rtol=1e-12)
+    np.testing.assert_allclose(loss, _mlp_loss64(x, targets, *params), rtol=1e-12)
+    directions = [rng.standard_normal(p.shape) for p in params]
+    h = 1e-6
+    plus = _mlp_loss64(x, targets, *[p + h * d for p, d in zip(params, directions)])
+    minus = _mlp_loss64(x, targets, *[p - h * d for p, d in zip(params, directions)])
+    analytic = sum((g * d).sum() for g, d in zip(grads, directions))
+    np.testing.assert_allclose(analytic, (plus - minus) / (2 * h), rtol=1e-5)
+
+
+@pytest.mark.parametrize("workload", [w for w in WORKLOADS if w.jit_fn], ids=lambda w: w.name)
+def test_jitlib_side_computes_the_numbers_of_the_numpy_baseline(workload):
+    """jitlib-bench times `jit_fn` under jl.jit against `fn` run eagerly: same results."""
+    args = workload.make_inputs("small", np.random.default_rng(2))
+    got = workloads.flatten(jl.jit(workload.jit_fn)(*args))
+    want = workloads.flatten(workload.fn(*args))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == np.shape(w) and g.dtype == np.float32
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-6)
 
 
 def test_attention_matches_a_loop_over_queries():

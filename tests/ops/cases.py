@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import jitlib as jl
 import jitlib.numpy as jnp
 
 DOMAINS = ("real", "positive", "unit", "ge1", "int", "nonzero_int", "bool", "shift")
@@ -150,7 +151,8 @@ CASES = [
     OpCase(name="roll_flat", fn=lambda x: np.roll(x, -3), primitive="concatenate", shapes=NONEMPTY),
     OpCase(name="tile", fn=lambda x: np.tile(x, (2, 1)), primitive="concatenate", shapes=ALONG_AXIS),
     OpCase(name="repeat", fn=lambda x: np.repeat(x, 3, axis=0), primitive="broadcast_to", shapes=ALONG_AXIS),
-    OpCase(name="pad", fn=lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=1.5), primitive="concatenate", shapes=ALONG_AXIS[:2]),
+    OpCase(name="pad", fn=lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=1.5), primitive=("pad", "select"), shapes=ALONG_AXIS[:2]),
+    OpCase(name="pad_zero", fn=lambda x: np.pad(x, 2), primitive="pad", dtypes=NUMBERS + BOOL, shapes=UNARY),
     OpCase(name="split", fn=lambda x: tuple(np.split(x, [1, 2], axis=-1)), primitive="slice", shapes=NONEMPTY),
     OpCase(name="round", fn=lambda x: np.round(x, 2), primitive="rint", shapes=UNARY),
     OpCase(name="isclose", fn=lambda x, y: np.isclose(x, y, rtol=0.5), primitive="less_equal", shapes=BINARY),
@@ -428,5 +430,9 @@ CASES = [
     OpCase(name="eye_const", fn=lambda x: np.eye(3) @ x, primitive=("constant", "matmul"), shapes=(((3, 2),), ((3,),))),
     OpCase(name="eye_sym", fn=lambda x: jnp.eye(x.shape[0]) @ x, primitive=("iota", "equal", "matmul"), dtypes=NUMBERS, shapes=(((4, 3),), ((1, 2),), ((0, 2),))),
     OpCase(name="eye_rect", fn=lambda x: jnp.eye(x.shape[0], x.shape[1], k=1, dtype=np.int32) + x, primitive=("iota", "equal", "convert"), shapes=(((4, 3),), ((3, 5),), ((2, 1),))),
+    # --- control flow (more in tests/transforms/test_control_flow.py) ---------------------
+    OpCase(name="cond", fn=lambda x, y: jl.cond(x.sum() > y.sum(), lambda a, b: a * b, lambda a, b: a - np.sin(b), x, y), primitive="cond", shapes=(((2, 3), (2, 3)), ((3, 1), (1, 4)), ((), (4,)), ((0, 3), (1, 3)))),
+    OpCase(name="scan", fn=lambda x: jl.scan(lambda c, row: (np.sin(c) * row + 0.5, c * row), x.sum(axis=0), x), primitive="scan", shapes=(((4, 3),), ((5,),), ((1, 2),), ((0, 3),))),
+    OpCase(name="while_loop", fn=lambda x: jl.while_loop(lambda c: c[1] < 20.0, lambda c: (c[0] + 1, c[1] * 2.0 + 1.0), (0, np.abs(x).sum()))[0], primitive="while_loop", shapes=(((2, 3),), ((4,),), ((0,),))),
 ]
 # fmt: on

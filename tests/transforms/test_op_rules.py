@@ -74,9 +74,9 @@ def _grad_args(case, dtype, shapes) -> list:
     remainder and rounding jump (their derivative is zero on either side)."""
     args = make_args(case, dtype, shapes)
     domains = (case.domain,) * len(args) if isinstance(case.domain, str) else case.domain
-    return [
-        a + 0.25 if a.dtype == np.float64 and domain in INTEGER_DOMAINS else a
-        for a, domain in zip(args, domains)
+    return [  # offsets that no ratio or difference of two arguments turns back into integers
+        a + 0.2718 + 0.1414 * i if a.dtype == np.float64 and domain in INTEGER_DOMAINS else a
+        for i, (a, domain) in enumerate(zip(args, domains))
     ]
 
 
