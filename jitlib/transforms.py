@@ -293,7 +293,7 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
                     f"the cotangent given to the vjp of {_name(f)} has shape "
                     f"{_type_text(ct)}, the output is {outer.current_type(want)}"
                 )
-            seeds.append(_cast(ct, want.dtype))
+            seeds.append(_conform(ct, want))
         wrt = tuple(i for i in range(n) if dtypes.is_float(inputs[i].value.type.dtype))
         grad_fn = _apply(f, "vjp", lambda: dce(autodiff.vjp(fn, wrt, of=of)))
         outs = outer.inline(grad_fn, [*inputs, *seeds])
@@ -311,6 +311,16 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
 
 def shapes_match(a: tuple, b: tuple) -> bool:
     return shapes.equal(a, b)
+
+
+def _conform(x: Tracer, want: ir.Type) -> Tracer:
+    """x (already checked to match `want` under the trace's guards) with exactly that
+    dtype and shape as written: a parameter the inlined function types as `f64[2,3]` gets
+    an argument typed so, even where x's shape is `s0,s1` under the guard s0 == 2."""
+    x = _cast(x, want.dtype)
+    if x.value.type.shape != want.shape:
+        x = x.trace.bind(OPS["reshape"], x, shape=want.shape)
+    return x
 
 
 def _cast(x: Tracer, dtype: str) -> Tracer:
@@ -369,7 +379,7 @@ def _jvp_apply(f) -> Transformed:
                 )
             if dtypes.is_float(p.value.type.dtype):
                 wrt.append(i)
-                ts.append(_cast(t, p.value.type.dtype))
+                ts.append(_conform(t, p.value.type))
         jvp_fn = _apply(f, "jvp", lambda: dce(autodiff.jvp(fn, tuple(wrt))))
         outs = outer.inline(jvp_fn, [*inputs, *ts])
         n = len(fn.results)
