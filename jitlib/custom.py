@@ -96,8 +96,14 @@ class custom_vjp(_CustomRule):
         if not (isinstance(fwd_tree, tuple) and fwd_tree[0] is tuple and len(fwd_tree[1]) == 2):
             raise TransformError(f"the fwd of {_name(self.fun)} must return (out, residuals)")
         out_count = len(fn.results)
-        _check_same(self.fun, "fwd's out", fwd_tree[1][0], out_tree,
-                    list(fwd.results[:out_count]), list(fn.results))
+        _check_same(
+            self.fun,
+            "fwd's out",
+            fwd_tree[1][0],
+            out_tree,
+            list(fwd.results[:out_count]),
+            list(fn.results),
+        )
         residuals = [ir.Type(r.type.dtype, r.type.shape) for r in fwd.results[out_count:]]
         res_tree = fwd_tree[1][1]
         with self._rule():
@@ -206,10 +212,22 @@ class custom_jvp(_CustomRule):
                 f"the jvp rule of {_name(self.fun)} must return (primal_out, tangent_out) "
                 "shaped like the function's output"
             )
-        _check_same(self.fun, "the jvp rule's primal_out", rule_tree[1][0], out_tree,
-                    list(rule.results[:m]), list(fn.results))
-        _check_same(self.fun, "the jvp rule's tangent_out", rule_tree[1][1], out_tree,
-                    list(rule.results[m:]), list(fn.results))
+        _check_same(
+            self.fun,
+            "the jvp rule's primal_out",
+            rule_tree[1][0],
+            out_tree,
+            list(rule.results[:m]),
+            list(fn.results),
+        )
+        _check_same(
+            self.fun,
+            "the jvp rule's tangent_out",
+            rule_tree[1][1],
+            out_tree,
+            list(rule.results[m:]),
+            list(fn.results),
+        )
         _no_captures(self.fun, "custom_jvp", inputs, n)
         _no_captures(self.fun, "the jvp rule", rule_inputs, 2 * n)
         trace = current_trace()

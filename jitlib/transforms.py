@@ -104,9 +104,7 @@ def _result(trace, leaf, f) -> ir.Value:
         return as_tracer(leaf, trace).value
     if hasattr(leaf, "dtype"):
         return trace.constant(leaf).value
-    raise ArgumentError(
-        f"{_name(f)} returned a {type(leaf).__name__}, which is not an array"
-    )
+    raise ArgumentError(f"{_name(f)} returned a {type(leaf).__name__}, which is not an array")
 
 
 def _apply(f, what: str, run: Callable):
@@ -135,8 +133,9 @@ def _argnums(f, argnums, nargs: int, what: str) -> tuple:
     many = isinstance(argnums, tuple | list)
     nums = tuple(argnums) if many else (argnums,)
     if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
-        raise TransformError(f"{what} of {_name(f)}: argnums must be an int or a tuple of ints, "
-                             f"got {argnums!r}")
+        raise TransformError(
+            f"{what} of {_name(f)}: argnums must be an int or a tuple of ints, got {argnums!r}"
+        )
     normal = []
     for i in nums:
         if not -nargs <= i < nargs:
@@ -183,7 +182,9 @@ def _value_and_grad(f, argnums, has_aux, args: tuple, kwargs: dict, what: str):
                 "(value, aux)"
             )
         if out_tree[1][0] != pytree.LEAF:
-            raise TransformError(f"{what} of {_name(f)}: the value in (value, aux) must be an array")
+            raise TransformError(
+                f"{what} of {_name(f)}: the value in (value, aux) must be an array"
+            )
     elif out_tree != pytree.LEAF:
         raise TransformError(
             f"{what} of {_name(f)}: the function must return one scalar array, got a "

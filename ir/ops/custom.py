@@ -24,7 +24,9 @@ def _call_shape(*types: Type, fun: Function, **_) -> tuple:
         raise ShapeError(f"{fun.name} takes {len(fun.params)} arguments, got {len(types)}")
     for got, param in zip(types, fun.params):
         same = got.dtype == param.type.dtype and len(got.shape) == len(param.type.shape)
-        if not same or not all(shapes.dims_equal(a, b) for a, b in zip(got.shape, param.type.shape)):
+        if not same or not all(
+            shapes.dims_equal(a, b) for a, b in zip(got.shape, param.type.shape)
+        ):
             raise ShapeError(f"{fun.name} takes {param.type}, got {got}")
     return tuple(r.type for r in fun.results)
 

@@ -168,11 +168,13 @@ def _arctan2_partials(e, x, y, out):
 
 BINARY = [
     ufunc_op(
-        np.add, partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, 1, out)),
+        np.add,
+        partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, 1, out)),
         tags={"commutative", "linear"},
     ),
     ufunc_op(
-        np.subtract, partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, -1, out)),
+        np.subtract,
+        partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, -1, out)),
         tags={"linear"},
     ),
     ufunc_op(np.multiply, partials=lambda e, x, y, out: (y, x), tags={"commutative"}),
@@ -248,7 +250,11 @@ def _select_vjp(e, cts, primals, outs):
     (ct,) = cts
     cond, x, y = primals
     zero = e.expand(e.const(0, ct.type.dtype), ct.type.shape)
-    return None, e.sum_to(e.select(cond, ct, zero), x.type), e.sum_to(e.select(cond, zero, ct), y.type)
+    return (
+        None,
+        e.sum_to(e.select(cond, ct, zero), x.type),
+        e.sum_to(e.select(cond, zero, ct), y.type),
+    )
 
 
 def _convert_jvp(e, primals, tangents, outs, *, dtype):

@@ -37,6 +37,7 @@ def inline_custom(fn: Function) -> Function:
 
 def _has_function(params: dict) -> bool:
     return any(
-        isinstance(v, Function) or (isinstance(v, tuple) and any(isinstance(i, Function) for i in v))
+        isinstance(v, Function)
+        or (isinstance(v, tuple) and any(isinstance(i, Function) for i in v))
         for v in params.values()
     )

@@ -96,6 +96,9 @@ def _transpose(eqn: Eqn, rewriter: Rewriter):
         x, axes = inner.inputs[0], tuple(inner.params["axes"][a] for a in axes)
     if axes == tuple(range(len(axes))):
         return x
+    moved = [a for a in axes if not shapes.is_one(x.type.shape[a])]
+    if moved == sorted(moved):  # only size-1 axes move: the same memory order, a reshape
+        return rewriter.bind(OPS["reshape"], x, shape=eqn.out.type.shape, source=eqn.source)
     if x is eqn.inputs[0]:
         return None
     return rewriter.bind(OPS["transpose"], x, axes=axes, source=eqn.source)
@@ -128,6 +131,23 @@ def _unbroadcast_operands(eqn: Eqn, rewriter: Rewriter):
     if all(a is b for a, b in zip(inputs, eqn.inputs)):
         return None
     return rewriter.bind(eqn.op, *inputs, source=eqn.source, **eqn.params)
+
+
+def _trailing_one(eqn: Eqn, rewriter: Rewriter):
+    """An elementwise result whose last axis has size 1 (every operand's last axis is then 1,
+    or the operand is 0-d) is computed without that axis: numpy's inner loop would run
+    over that one element, ~10x slower than over a real row (vmap makes such shapes)."""
+    out = eqn.out.type.shape
+    if len(out) < 2 or not shapes.is_one(out[-1]):
+        return None
+    inputs = [
+        rewriter.bind(OPS["reshape"], x, shape=x.type.shape[:-1], source=eqn.source)
+        if x.type.shape
+        else x
+        for x in eqn.inputs
+    ]
+    inner = rewriter.bind(eqn.op, *inputs, source=eqn.source, **eqn.params)
+    return rewriter.bind(OPS["reshape"], inner, shape=out, source=eqn.source)
 
 
 def _power(eqn: Eqn, rewriter: Rewriter):
@@ -194,6 +214,8 @@ def simplify(fn: Function) -> Function:
         result = specific(eqn, rewriter) if specific else None
         if result is None and "elementwise" in eqn.op.tags and eqn.inputs:
             result = _unbroadcast_operands(eqn, rewriter)
+        if result is None and "elementwise" in eqn.op.tags and len(eqn.outputs) == 1:
+            result = _trailing_one(eqn, rewriter)
         return result
 
     return rewrite(fn, rule)

@@ -10,11 +10,11 @@ import inspect
 
 import numpy as np
 import pytest
+from ops.cases import CASES
+from ops.test_forward import assert_matches, make_args
 
 import ir
 import jitlib as jl
-from ops.cases import CASES
-from ops.test_forward import assert_matches, make_args
 
 SEED = 7
 BATCH = 3
@@ -58,7 +58,9 @@ def _float_positions(args) -> list:
 
 
 def _float_leaves(out) -> list:
-    return [i for i, leaf in enumerate(jl.tree_flatten(out)[0]) if np.asarray(leaf).dtype.kind == "f"]
+    return [
+        i for i, leaf in enumerate(jl.tree_flatten(out)[0]) if np.asarray(leaf).dtype.kind == "f"
+    ]
 
 
 # Points where the function has no derivative: finite differences cannot check a rule there.
@@ -150,7 +152,9 @@ def test_vjp_matches_finite_differences(case, dtype, shapes):
     minus = loss(*[x - h * v for x, v in zip(floats, direction)])
     numeric = (plus - minus) / (2 * h)
     analytic = sum(float(np.vdot(g, v)) for g, v in zip(grads, direction))
-    scale = 1.0 + sum(float(np.abs(g).sum() * np.abs(v).max(initial=0)) for g, v in zip(grads, direction))
+    scale = 1.0 + sum(
+        float(np.abs(g).sum() * np.abs(v).max(initial=0)) for g, v in zip(grads, direction)
+    )
     assert abs(analytic - numeric) <= 1e-6 * scale, (analytic, numeric)
 
 
