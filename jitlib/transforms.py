@@ -439,6 +439,17 @@ def _dim_text(tracer: Tracer, axis: int) -> str:
     return str(tracer.trace.current_type(tracer.value.type).shape[axis])
 
 
+def _axis_in_range(f, what: str, axis: int, t: Tracer, where: str) -> int:
+    """`axis` of t as a non-negative int; out of range is an error naming where it is."""
+    ndim = t.value.type.ndim
+    if not -ndim <= axis < ndim:
+        raise TransformError(
+            f"vmap of {_name(f)}: {what} {axis} is out of range for {where}, of type "
+            f"{_type_text(t)}"
+        )
+    return axis % ndim
+
+
 def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
     outer = current_trace()
     if isinstance(in_axes, list):
@@ -458,13 +469,7 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
         if axis is None:
             moved.append(t)
             continue
-        ndim = t.value.type.ndim
-        if not -ndim <= axis < ndim:
-            raise TransformError(
-                f"vmap of {_name(f)}: in_axes {axis} is out of range for "
-                f"{_leaf_name(args, i)}, of type {_type_text(t)}"
-            )
-        axis %= ndim
+        axis = _axis_in_range(f, "in_axes", axis, t, _leaf_name(args, i))
         dim = t.value.type.shape[axis]
         sizes.append(
             f"{_leaf_name(args, i)} ({_type_text(t)}) has {_dim_text(t, axis)} along axis {axis}"
@@ -475,7 +480,7 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
             raise TransformError(
                 f"vmap of {_name(f)}: mapped axes have different sizes: {'; '.join(sizes)}"
             )
-        order = (axis, *[a for a in range(ndim) if a != axis])
+        order = (axis, *[a for a in range(t.value.type.ndim) if a != axis])
         moved.append(t if axis == 0 else outer.bind(OPS["transpose"], t, axes=order))
     if size is None:
         raise TransformError(f"vmap of {_name(f)}: in_axes maps no argument (all None)")
@@ -510,12 +515,7 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
             shape = (size, *o.value.type.shape)
             o = outer.bind(OPS["broadcast_to"], o, shape=shape)
         ndim = o.value.type.ndim
-        if not -ndim <= axis < ndim:
-            raise TransformError(
-                f"vmap of {_name(f)}: out_axes {axis} is out of range for output leaf {i} "
-                f"of type {_type_text(o)}"
-            )
-        axis %= ndim
+        axis = _axis_in_range(f, "out_axes", axis, o, f"output leaf {i}")
         if axis:
             order = (*range(1, axis + 1), 0, *range(axis + 1, ndim))
             o = outer.bind(OPS["transpose"], o, axes=order)
