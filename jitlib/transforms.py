@@ -78,15 +78,22 @@ def trace_function(f: Callable, args: tuple, kwargs: dict | None = None, name: s
     outer = current_trace()
     leaves, treedef = pytree.tree_flatten((args, kwargs or {}))
     inputs = [_argument(leaf, outer, i) for i, leaf in enumerate(leaves)]
-    child = outer.child(name or _name(f))
-    params = [child.param(t.value.type, t.weak) for t in inputs]
+    types = [(t.value.type, t.weak) for t in inputs]
+    fn, captured, out_tree = _trace_child(f, treedef, types, name or _name(f))
+    return fn, inputs + captured, out_tree
+
+
+def _trace_child(f, treedef, types: list, name: str) -> tuple:
+    """(fn, captured Tracers, out_tree): f traced in a child of the active trace on
+    parameters of `types` ((ir.Type, weak) per leaf of `treedef`, an (args, kwargs) tree)."""
+    child = current_trace().child(name)
+    params = [child.param(type, weak) for type, weak in types]
     with child.active():
         call_args, call_kwargs = pytree.tree_unflatten(treedef, params)
         out = f(*call_args, **call_kwargs)
         out_leaves, out_tree = pytree.tree_flatten(out)
         results = [_result(child, leaf, f) for leaf in out_leaves]
-    fn = child.finish(results)
-    return fn, inputs + list(child.captured), out_tree
+    return child.finish(results), list(child.captured), out_tree
 
 
 def _argument(leaf, trace, index: int) -> Tracer:
@@ -484,23 +491,19 @@ def _vmap_body(f, in_axes, out_axes, args: tuple, kwargs: dict):
         moved.append(t if axis == 0 else outer.bind(OPS["transpose"], t, axes=order))
     if size is None:
         raise TransformError(f"vmap of {_name(f)}: in_axes maps no argument (all None)")
-    example = []
-    child = outer.child(_name(f))
+    example = []  # per-example types: the mapped axis (now axis 0) dropped
     for t, axis in zip(moved, axes):
         type = t.value.type
         if axis is not None:
             type = ir.Type(type.dtype, type.shape[1:])
-        example.append(child.param(type, t.weak))
-    with child.active():
-        call_args, call_kwargs = pytree.tree_unflatten(treedef, example)
-        out = f(*call_args, **call_kwargs)
-        out_leaves, out_tree = pytree.tree_flatten(out)
-        results = [_result(child, leaf, f) for leaf in out_leaves]
-    fn = child.finish(results)
-    flags = tuple(a is not None for a in axes) + (False,) * len(child.captured)
+        example.append((type, t.weak))
+    fn, captured, out_tree = _trace_child(f, treedef, example, _name(f))
+    flags = tuple(a is not None for a in axes) + (False,) * len(captured)
     batched_fn, out_flags = _apply(f, "vmap", lambda: batching.vmap(fn, flags, size))
-    outs = outer.inline(batched_fn, [*moved, *child.captured])
-    out_axes_flat = _prefix_axes(f, out_axes, out, "out_axes", "the output")
+    outs = outer.inline(batched_fn, [*moved, *captured])
+    out_axes_flat = _prefix_axes(
+        f, out_axes, pytree.tree_unflatten(out_tree, outs), "out_axes", "the output"
+    )
     final = []
     for i, (o, flag, axis) in enumerate(zip(outs, out_flags, out_axes_flat)):
         if axis is None:
