@@ -207,7 +207,7 @@ def jit(
         static_argnums = (static_argnums,)
     if isinstance(static_argnames, str):
         static_argnames = (static_argnames,)
-    backends.resolve(backend)  # reject unknown backends at decoration time
+    backends.check(backend)  # reject unknown backends at decoration time
 
     def wrap(f: Callable) -> JitFunction:
         if not callable(f):

@@ -2,27 +2,37 @@
 
 import os
 
-from codegen import numpy_emitter
+from codegen import numpy_emitter, triton_runtime
 from ir import Function
 from jitlib.errors import UnsupportedError
 
 BACKENDS = ("numpy", "triton", "auto")
 
 
-def resolve(name: str | None) -> str:
-    """The backend to use: the argument, else $JITLIB_BACKEND, else auto."""
-    name = name or os.environ.get("JITLIB_BACKEND") or "auto"
-    if name not in BACKENDS:
+def check(name: str | None) -> None:
+    """Reject unknown backend names (at decoration time)."""
+    if name is not None and name not in BACKENDS:
         raise UnsupportedError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def resolve(name: str | None) -> str:
+    """The backend to use: the argument, else $JITLIB_BACKEND, else auto. `auto` is Triton
+    when a CUDA GPU is visible, else numpy."""
+    name = name or os.environ.get("JITLIB_BACKEND") or "auto"
+    check(name)
+    if name == "auto":
+        return "triton" if triton_runtime.gpu_available() else "numpy"
     if name == "triton":
-        raise UnsupportedError(
-            "the Triton backend is not built yet (it is planned work); use backend='numpy'"
-        )
-    # 'auto' means Triton on a CUDA GPU once that backend exists; until then numpy.
-    return "numpy"
+        why = triton_runtime.usable()
+        if why is not None:
+            raise UnsupportedError(f"the Triton backend cannot run here: {why}")
+    return name
 
 
 def compile_function(fn: Function, backend: str):
     """A compiled kernel with `.fn(*arrays) -> tuple` and `.source`."""
-    assert backend == "numpy", backend
+    if backend == "triton":
+        from codegen import triton_emitter  # imports triton
+
+        return triton_emitter.emit(fn)
     return numpy_emitter.emit(fn)

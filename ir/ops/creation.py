@@ -65,7 +65,13 @@ def dim(*, size):
 # differentiated through them and no pass ever asks for a rule (their values are never
 # batched, and their tangents and cotangents are always zero).
 OPS = [
-    Op(name="constant", shape=_constant_shape, impl=constant, tags=frozenset({"constant"})),
-    Op(name="iota", shape=_iota_shape, impl=iota),
-    Op(name="dim", shape=_dim_shape, impl=dim),
+    Op(
+        name="constant",
+        shape=_constant_shape,
+        impl=constant,
+        triton="index",
+        tags=frozenset({"constant"}),
+    ),
+    Op(name="iota", shape=_iota_shape, impl=iota, triton="index"),
+    Op(name="dim", shape=_dim_shape, impl=dim, triton="index"),
 ]

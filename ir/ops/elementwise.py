@@ -30,10 +30,11 @@ def ufunc_shape(ufunc):
     return rule
 
 
-def ufunc_op(ufunc, *aliases, partials=None, tags=()) -> Op:
+def ufunc_op(ufunc, *aliases, partials=None, tags=(), triton=None) -> Op:
     """A primitive that is exactly one numpy ufunc; `aliases` are other numpy names for it.
     `partials(e, *xs, out)` gives the partial derivative w.r.t. each input (None: zero);
-    ops without it (integer and boolean results) have zero derivatives."""
+    ops without it (integer and boolean results) have zero derivatives. `triton(dtype)`
+    gives the Triton expression computing it in that dtype (see `K`), or None."""
     partials = partials or _zero
     return Op(
         name=ufunc.__name__,
@@ -44,7 +45,31 @@ def ufunc_op(ufunc, *aliases, partials=None, tags=()) -> Op:
         vjp=rules.elementwise_vjp(partials),
         batch=rules.elementwise_batch,
         tags=ELEMENTWISE | frozenset(tags),
+        triton=triton,
     )
+
+
+def K(float_: str | None, int_: str | None = "same", bool_: str | None = "same"):
+    """A Triton expression by the kind of dtype numpy computes the op in (`int_` and
+    `bool_` default to the float one). `{0}`, `{1}` are the operands already cast to that
+    dtype, `{bits}` its width; `jl.` names are helpers in codegen/triton_prelude.py."""
+    by_kind = {
+        "float": float_,
+        "int": float_ if int_ == "same" else int_,
+        "bool": float_ if bool_ == "same" else bool_,
+    }
+
+    def rule(dtype: str) -> str | None:
+        kind = "float" if dtypes.is_float(dtype) else "int" if dtypes.is_int(dtype) else "bool"
+        text = by_kind[kind]
+        return None if text is None else text.replace("{bits}", str(np.dtype(dtype).itemsize * 8))
+
+    return rule
+
+
+def F(float_: str):
+    """A Triton expression for float computation only."""
+    return K(float_, None, None)
 
 
 def _zero(e, *xs):
@@ -110,50 +135,95 @@ def _log_base(base):
 
 
 UNARY = [
-    ufunc_op(np.negative, partials=lambda e, x, out: (_c(e, -1, out),), tags={"linear"}),
-    ufunc_op(np.absolute, partials=lambda e, x, out: (e.sign(x),)),
-    ufunc_op(np.sign),
-    ufunc_op(np.exp, partials=lambda e, x, out: (out,)),
-    ufunc_op(np.exp2, partials=lambda e, x, out: (e.multiply(out, _c(e, np.log(2), out)),)),
-    ufunc_op(np.expm1, partials=lambda e, x, out: (e.add(out, _c(e, 1, out)),)),
-    ufunc_op(np.log, partials=lambda e, x, out: (e.reciprocal(x),)),
-    ufunc_op(np.log2, partials=_log_base(2)),
-    ufunc_op(np.log10, partials=_log_base(10)),
-    ufunc_op(np.log1p, partials=lambda e, x, out: (e.reciprocal(e.add(x, _c(e, 1, out))),)),
-    ufunc_op(np.sqrt, partials=lambda e, x, out: (e.divide(_c(e, 0.5, out), out),)),
+    ufunc_op(
+        np.negative, triton=K("-{0}"), partials=lambda e, x, out: (_c(e, -1, out),), tags={"linear"}
+    ),
+    ufunc_op(
+        np.absolute, triton=K("tl.abs({0})", bool_=None), partials=lambda e, x, out: (e.sign(x),)
+    ),
+    ufunc_op(
+        np.sign,
+        triton=K(
+            "jl.sign({0})", int_="({0} > 0).to({0}.dtype) - ({0} < 0).to({0}.dtype)", bool_=None
+        ),
+    ),
+    ufunc_op(np.exp, triton=F("tl.exp({0})"), partials=lambda e, x, out: (out,)),
+    ufunc_op(
+        np.exp2,
+        triton=F("tl.exp2({0})"),
+        partials=lambda e, x, out: (e.multiply(out, _c(e, np.log(2), out)),),
+    ),
+    ufunc_op(
+        np.expm1, triton=F("jl.expm1({0})"), partials=lambda e, x, out: (e.add(out, _c(e, 1, out)),)
+    ),
+    ufunc_op(np.log, triton=F("tl.log({0})"), partials=lambda e, x, out: (e.reciprocal(x),)),
+    ufunc_op(np.log2, triton=F("tl.log2({0})"), partials=_log_base(2)),
+    ufunc_op(np.log10, triton=F("jl.log10({0})"), partials=_log_base(10)),
+    ufunc_op(
+        np.log1p,
+        triton=F("jl.log1p({0})"),
+        partials=lambda e, x, out: (e.reciprocal(e.add(x, _c(e, 1, out))),),
+    ),
+    ufunc_op(
+        np.sqrt,
+        triton=F("tl.sqrt_rn({0})"),
+        partials=lambda e, x, out: (e.divide(_c(e, 0.5, out), out),),
+    ),
     ufunc_op(
         np.cbrt,
+        triton=F("jl.cbrt({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.multiply(_c(e, 3, out), _square(e, out))),),
     ),
-    ufunc_op(np.reciprocal, partials=lambda e, x, out: (e.negative(_square(e, out)),)),
-    ufunc_op(np.sin, partials=lambda e, x, out: (e.cos(x),)),
-    ufunc_op(np.cos, partials=lambda e, x, out: (e.negative(e.sin(x)),)),
-    ufunc_op(np.tan, partials=lambda e, x, out: (e.add(_c(e, 1, out), _square(e, out)),)),
+    ufunc_op(
+        np.reciprocal,
+        triton=F("jl.reciprocal({0})"),
+        partials=lambda e, x, out: (e.negative(_square(e, out)),),
+    ),
+    ufunc_op(np.sin, triton=F("tl.sin({0})"), partials=lambda e, x, out: (e.cos(x),)),
+    ufunc_op(np.cos, triton=F("tl.cos({0})"), partials=lambda e, x, out: (e.negative(e.sin(x)),)),
+    ufunc_op(
+        np.tan,
+        triton=F("jl.tan({0})"),
+        partials=lambda e, x, out: (e.add(_c(e, 1, out), _square(e, out)),),
+    ),
     ufunc_op(np.arcsin, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 0), True),)),
     ufunc_op(np.arccos, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (-1, 0), True),)),
     ufunc_op(
         np.arctan,
         partials=lambda e, x, out: (e.reciprocal(e.add(_c(e, 1, out), _square(e, x))),),
     ),
-    ufunc_op(np.sinh, partials=lambda e, x, out: (e.cosh(x),)),
-    ufunc_op(np.cosh, partials=lambda e, x, out: (e.sinh(x),)),
-    ufunc_op(np.tanh, partials=lambda e, x, out: (e.subtract(_c(e, 1, out), _square(e, out)),)),
-    ufunc_op(np.arcsinh, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 1), False),)),
-    ufunc_op(np.arccosh, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, -1), False),)),
+    ufunc_op(np.sinh, triton=F("jl.sinh({0})"), partials=lambda e, x, out: (e.cosh(x),)),
+    ufunc_op(np.cosh, triton=F("jl.cosh({0})"), partials=lambda e, x, out: (e.sinh(x),)),
+    ufunc_op(
+        np.tanh,
+        triton=F("jl.tanh({0})"),
+        partials=lambda e, x, out: (e.subtract(_c(e, 1, out), _square(e, out)),),
+    ),
+    ufunc_op(
+        np.arcsinh,
+        triton=F("jl.arcsinh({0})"),
+        partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 1), False),),
+    ),
+    ufunc_op(
+        np.arccosh,
+        triton=F("jl.arccosh({0})"),
+        partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, -1), False),),
+    ),
     ufunc_op(
         np.arctanh,
+        triton=F("jl.arctanh({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.subtract(_c(e, 1, out), _square(e, x))),),
     ),
-    ufunc_op(np.floor),
-    ufunc_op(np.ceil),
-    ufunc_op(np.rint),
-    ufunc_op(np.trunc),
-    ufunc_op(np.logical_not),
-    ufunc_op(np.isnan),
-    ufunc_op(np.isinf),
-    ufunc_op(np.isfinite),
-    ufunc_op(np.signbit),
-    ufunc_op(np.invert),
+    ufunc_op(np.floor, triton=F("tl.floor({0})")),
+    ufunc_op(np.ceil, triton=F("tl.ceil({0})")),
+    ufunc_op(np.rint, triton=F("jl.rint({0})")),
+    ufunc_op(np.trunc, triton=F("jl.trunc({0})")),
+    ufunc_op(np.logical_not, triton=K("~{0}")),
+    ufunc_op(np.isnan, triton=K("jl.isnan({0})", int_="{0} != {0}", bool_="{0} != {0}")),
+    ufunc_op(np.isinf, triton=K("jl.isinf({0})", int_="{0} != {0}", bool_="{0} != {0}")),
+    ufunc_op(np.isfinite, triton=K("jl.isfinite({0})", int_="{0} == {0}", bool_="{0} == {0}")),
+    ufunc_op(np.signbit, triton=K("jl.signbit({0})", int_="{0} < 0", bool_=None)),
+    ufunc_op(np.invert, triton=K(None, int_="~{0}", bool_="~{0}")),
 ]
 
 
@@ -169,51 +239,104 @@ def _arctan2_partials(e, x, y, out):
 BINARY = [
     ufunc_op(
         np.add,
+        triton=K("{0} + {1}", bool_="{0} | {1}"),
         partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, 1, out)),
         tags={"commutative", "linear"},
     ),
     ufunc_op(
         np.subtract,
+        triton=K("{0} - {1}", bool_=None),
         partials=lambda e, x, y, out: (_c(e, 1, out), _c(e, -1, out)),
         tags={"linear"},
     ),
-    ufunc_op(np.multiply, partials=lambda e, x, y, out: (y, x), tags={"commutative"}),
+    ufunc_op(
+        np.multiply,
+        triton=K("{0} * {1}", bool_="{0} & {1}"),
+        partials=lambda e, x, y, out: (y, x),
+        tags={"commutative"},
+    ),
     ufunc_op(
         np.divide,
+        triton=F("tl.div_rn({0}, {1})"),
         partials=lambda e, x, y, out: (e.reciprocal(y), e.negative(e.divide(out, y))),
     ),
-    ufunc_op(np.floor_divide),
+    ufunc_op(
+        np.floor_divide,
+        triton=K(
+            "jl.float_floor_divide({0}, {1})", int_="jl.int_floor_divide({0}, {1})", bool_=None
+        ),
+    ),
     ufunc_op(
         np.remainder,
+        triton=K("jl.float_remainder({0}, {1})", int_="jl.int_remainder({0}, {1})", bool_=None),
         partials=lambda e, x, y, out: (_c(e, 1, out), e.negative(e.floor(e.divide(x, y)))),
     ),
-    ufunc_op(np.power, partials=_power_partials),
-    ufunc_op(np.maximum, partials=_max_partials("greater"), tags={"commutative"}),
-    ufunc_op(np.minimum, partials=_max_partials("less"), tags={"commutative"}),
-    ufunc_op(np.fmax, partials=_fmax_partials("greater"), tags={"commutative"}),
-    ufunc_op(np.fmin, partials=_fmax_partials("less"), tags={"commutative"}),
+    ufunc_op(np.power, triton=F("jl.power({0}, {1})"), partials=_power_partials),
+    ufunc_op(
+        np.maximum,
+        triton=K("jl.maximum({0}, {1})", int_="tl.maximum({0}, {1})", bool_="{0} | {1}"),
+        partials=_max_partials("greater"),
+        tags={"commutative"},
+    ),
+    ufunc_op(
+        np.minimum,
+        triton=K("jl.minimum({0}, {1})", int_="tl.minimum({0}, {1})", bool_="{0} & {1}"),
+        partials=_max_partials("less"),
+        tags={"commutative"},
+    ),
+    ufunc_op(
+        np.fmax,
+        triton=K("jl.fmax({0}, {1})", int_="tl.maximum({0}, {1})", bool_="{0} | {1}"),
+        partials=_fmax_partials("greater"),
+        tags={"commutative"},
+    ),
+    ufunc_op(
+        np.fmin,
+        triton=K("jl.fmin({0}, {1})", int_="tl.minimum({0}, {1})", bool_="{0} & {1}"),
+        partials=_fmax_partials("less"),
+        tags={"commutative"},
+    ),
     ufunc_op(np.arctan2, partials=_arctan2_partials),
-    ufunc_op(np.hypot, partials=_hypot_partials, tags={"commutative"}),
-    ufunc_op(np.copysign, partials=_copysign_partials),
+    ufunc_op(
+        np.hypot, triton=F("jl.hypot({0}, {1})"), partials=_hypot_partials, tags={"commutative"}
+    ),
+    ufunc_op(np.copysign, triton=F("jl.copysign({0}, {1})"), partials=_copysign_partials),
     ufunc_op(
         np.logaddexp,
+        triton=F("jl.logaddexp({0}, {1})"),
         partials=lambda e, x, y, out: (e.exp(e.subtract(x, out)), e.exp(e.subtract(y, out))),
         tags={"commutative"},
     ),
-    ufunc_op(np.equal, tags={"commutative", "comparison"}),
-    ufunc_op(np.not_equal, tags={"commutative", "comparison"}),
-    ufunc_op(np.less, tags={"comparison"}),
-    ufunc_op(np.less_equal, tags={"comparison"}),
-    ufunc_op(np.greater, tags={"comparison"}),
-    ufunc_op(np.greater_equal, tags={"comparison"}),
-    ufunc_op(np.logical_and, tags={"commutative"}),
-    ufunc_op(np.logical_or, tags={"commutative"}),
-    ufunc_op(np.logical_xor, tags={"commutative"}),
-    ufunc_op(np.bitwise_and, tags={"commutative"}),
-    ufunc_op(np.bitwise_or, tags={"commutative"}),
-    ufunc_op(np.bitwise_xor, tags={"commutative"}),
-    ufunc_op(np.left_shift),
-    ufunc_op(np.right_shift),
+    ufunc_op(np.equal, triton=K("{0} == {1}"), tags={"commutative", "comparison"}),
+    ufunc_op(np.not_equal, triton=K("{0} != {1}"), tags={"commutative", "comparison"}),
+    ufunc_op(np.less, triton=K("{0} < {1}"), tags={"comparison"}),
+    ufunc_op(np.less_equal, triton=K("{0} <= {1}"), tags={"comparison"}),
+    ufunc_op(np.greater, triton=K("{0} > {1}"), tags={"comparison"}),
+    ufunc_op(np.greater_equal, triton=K("{0} >= {1}"), tags={"comparison"}),
+    ufunc_op(np.logical_and, triton=K("{0} & {1}"), tags={"commutative"}),
+    ufunc_op(np.logical_or, triton=K("{0} | {1}"), tags={"commutative"}),
+    ufunc_op(np.logical_xor, triton=K("{0} ^ {1}"), tags={"commutative"}),
+    ufunc_op(
+        np.bitwise_and, triton=K(None, int_="{0} & {1}", bool_="{0} & {1}"), tags={"commutative"}
+    ),
+    ufunc_op(
+        np.bitwise_or, triton=K(None, int_="{0} | {1}", bool_="{0} | {1}"), tags={"commutative"}
+    ),
+    ufunc_op(
+        np.bitwise_xor, triton=K(None, int_="{0} ^ {1}", bool_="{0} ^ {1}"), tags={"commutative"}
+    ),
+    ufunc_op(
+        np.left_shift,
+        triton=K(None, int_="tl.where(({1} >= 0) & ({1} < {bits}), {0} << {1}, 0)", bool_=None),
+    ),
+    ufunc_op(
+        np.right_shift,
+        triton=K(
+            None,
+            int_="tl.where(({1} >= 0) & ({1} < {bits}), {0} >> {1}, tl.where({0} < 0, -1, 0))",
+            bool_=None,
+        ),
+    ),
 ]
 
 
@@ -270,6 +393,7 @@ def _convert_vjp(e, cts, primals, outs, *, dtype):
 
 SELECT = Op(
     name="select",
+    triton="tl.where",
     shape=_select_shape,
     impl=np.where,
     jvp=_select_jvp,
@@ -280,6 +404,7 @@ SELECT = Op(
 
 CONVERT = Op(
     name="convert",
+    triton="cast",
     shape=_convert_shape,
     impl=convert,
     jvp=_convert_jvp,

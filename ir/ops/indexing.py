@@ -145,6 +145,7 @@ def _scatter_add_batch(e, args, batched, size, *, axis):
 OPS = [
     Op(
         name="take",
+        triton="gather",
         shape=_take_shape,
         impl=np.take,
         jvp=_take_jvp,

@@ -211,6 +211,7 @@ def _pad_batch(e, args, batched, size, *, lo, hi, interior):
 OPS = [
     Op(
         name="reshape",
+        triton="index",
         shape=_reshape_shape,
         impl=np.reshape,
         jvp=rules.linear_jvp,
@@ -220,6 +221,7 @@ OPS = [
     ),
     Op(
         name="transpose",
+        triton="index",
         shape=_transpose_shape,
         impl=np.transpose,
         jvp=rules.linear_jvp,
@@ -229,6 +231,7 @@ OPS = [
     ),
     Op(
         name="broadcast_to",
+        triton="index",
         shape=_broadcast_shape,
         impl=np.broadcast_to,
         jvp=rules.linear_jvp,
@@ -238,6 +241,7 @@ OPS = [
     ),
     Op(
         name="slice",
+        triton="index",
         shape=_slice_shape,
         impl=slice_array,
         jvp=rules.linear_jvp,
@@ -247,6 +251,7 @@ OPS = [
     ),
     Op(
         name="flip",
+        triton="index",
         shape=_flip_shape,
         impl=np.flip,
         jvp=rules.linear_jvp,
@@ -256,6 +261,7 @@ OPS = [
     ),
     Op(
         name="concatenate",
+        triton="index",
         shape=_concatenate_shape,
         impl=concatenate,
         jvp=rules.linear_jvp,
@@ -265,6 +271,7 @@ OPS = [
     ),
     Op(
         name="pad",
+        triton="index",
         shape=_pad_shape,
         impl=pad,
         jvp=rules.linear_jvp,

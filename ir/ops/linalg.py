@@ -66,6 +66,7 @@ def _matmul_batch(e, args, batched, size):
 OPS = [
     Op(
         name="matmul",
+        triton="matmul",
         shape=_matmul_shape,
         impl=np.matmul,
         jvp=_matmul_jvp,

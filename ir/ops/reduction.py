@@ -35,6 +35,7 @@ def reduce_op(name: str, numpy_fn, tags=(), jvp=rules.no_jvp, vjp=rules.no_vjp) 
         vjp=vjp,
         batch=rules.axis_batch,
         tags=REDUCTION | frozenset(tags),
+        triton="reduction",
     )
 
 
@@ -130,6 +131,7 @@ def arg_op(name: str, numpy_fn) -> Op:
         vjp=rules.no_vjp,
         batch=rules.axis_batch,
         tags=REDUCTION,
+        triton="reduction",
     )
 
 

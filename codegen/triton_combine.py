@@ -1,0 +1,60 @@
+"""Combine functions for the reductions of generated Triton kernels (`red.<name>`).
+
+Each works elementwise, for a loop's running accumulator, and as the combiner of
+`tl.reduce`, for the final reduction of a block. They follow numpy: a NaN wins max and min,
+and argmax/argmin pick the first NaN, else the first of equal extremes.
+"""
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def add(a, b):
+    return a + b
+
+
+@triton.jit
+def mul(a, b):
+    return a * b
+
+
+@triton.jit
+def max_nan(a, b):
+    return tl.where((a > b) | (a != a), a, b)
+
+
+@triton.jit
+def min_nan(a, b):
+    return tl.where((a < b) | (a != a), a, b)
+
+
+@triton.jit
+def logical_or(a, b):
+    return a | b
+
+
+@triton.jit
+def logical_and(a, b):
+    return a & b
+
+
+@triton.jit
+def _first(v1, i1, v2, i2, better):
+    """(value, index) of the winner: NaN first, then `better`, then the lower index."""
+    nan1 = v1 != v1
+    nan2 = v2 != v2
+    earlier = i1 < i2
+    tie = (v1 == v2) & earlier
+    take1 = (nan1 & (~nan2 | earlier)) | (~nan1 & ~nan2 & (better | tie))
+    return tl.where(take1, v1, v2), tl.where(take1, i1, i2)
+
+
+@triton.jit
+def argmax(v1, i1, v2, i2):
+    return _first(v1, i1, v2, i2, v1 > v2)
+
+
+@triton.jit
+def argmin(v1, i1, v2, i2):
+    return _first(v1, i1, v2, i2, v1 < v2)

@@ -1,0 +1,700 @@
+"""The Triton backend's code generator: one readable module per optimised ir.Function.
+
+The fusion planner (`ir.passes.fusion`) splits the function into kernels and host steps.
+Each kernel becomes one `@triton.jit` function, headed by the IR equations it computes and
+the user's source lines; shape symbols are run-time int arguments, so one compile serves
+every size of a signature. A launcher, `<name>_triton(*arrays)`, allocates results, picks
+block sizes from the sizes of this call and launches the kernels in order; host steps call
+numpy-backend code (see `triton_runtime.host_call`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import re
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from codegen import numpy_emitter, triton_runtime
+from ir import Function, as_text, dtypes, shapes
+from ir.core import Eqn
+from ir.ops import OPS
+from ir.passes import fusion
+from ir.passes.fusion import Apply, Checked, Const, Dot, IndexValue, Kernel, Load, Pred, Reduce
+from ir.printer import _Printer, numbering
+
+TL = {
+    "bool": "tl.int1",
+    "int32": "tl.int32",
+    "int64": "tl.int64",
+    "float16": "tl.float16",
+    "bfloat16": "tl.bfloat16",
+    "float32": "tl.float32",
+    "float64": "tl.float64",
+}
+LOW_PRECISION = ("float16", "bfloat16")  # computed in float32, rounded per op like numpy
+
+# reduction op -> (combine function for loops and tl.reduce, identity by dtype kind)
+REDUCTIONS = {
+    "sum": ("red.add", lambda dt: 0),
+    "prod": ("red.mul", lambda dt: 1),
+    "max": ("red.max_nan", lambda dt: _lowest(dt)),
+    "min": ("red.min_nan", lambda dt: _highest(dt)),
+    "any": ("red.logical_or", lambda dt: False),
+    "all": ("red.logical_and", lambda dt: True),
+    "argmax": ("red.argmax", lambda dt: _lowest(dt)),
+    "argmin": ("red.argmin", lambda dt: _highest(dt)),
+}
+MAX_ROW_BLOCK = 8192  # longest reduced row kept whole in one block; longer rows loop
+
+
+def _lowest(dtype: str):
+    if dtypes.is_float(dtype):
+        return -math.inf
+    return False if dtype == "bool" else int(np.iinfo(dtype).min)
+
+
+def _highest(dtype: str):
+    if dtypes.is_float(dtype):
+        return math.inf
+    return True if dtype == "bool" else int(np.iinfo(dtype).max)
+
+
+# --- which equations kernels compute ---------------------------------------------------------
+
+
+def supported(eqn: Eqn) -> bool:
+    """Whether a kernel can compute the equation (else it runs as a host step)."""
+    op = eqn.op
+    if op.triton is None:
+        return False
+    if "elementwise" in op.tags and callable(op.triton):
+        ins = [x.type.dtype for x in eqn.inputs]
+        return op.triton(compute_dtype(op.name, ins, eqn.out.type.dtype)) is not None
+    if "matmul" in op.tags:
+        kinds = {x.type.dtype for x in eqn.inputs}
+        return len(kinds) == 1 and dtypes.is_float(kinds.pop())
+    return True
+
+
+# --- index expressions ------------------------------------------------------------------------
+
+
+class _IndexPrinter(shapes._DimPrinter):
+    """Triton source for index expressions (non-negative ints: // and % are exact)."""
+
+    def _print_Max(self, expr):
+        return self._nest("tl.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._nest("tl.minimum", expr.args)
+
+    def _nest(self, fn: str, args) -> str:
+        text = self._print(args[-1])
+        for arg in reversed(args[:-1]):
+            text = f"{fn}({self._print(arg)}, {text})"
+        return text
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if exponent.is_Integer and exponent > 0:
+            return "(" + " * ".join([self._operand(base)] * int(exponent)) + ")"
+        raise ValueError(f"no integer form for the index expression {expr}")
+
+    def _print_Relational(self, expr):
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
+
+    def _print_And(self, expr):
+        return " & ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
+
+
+def code(expr) -> str:
+    return _IndexPrinter().doprint(sympy.sympify(expr))
+
+
+def _offset(index: tuple, shape: tuple):
+    """The C-order element offset of `index` in an array of `shape`."""
+    offset, stride = sympy.Integer(0), sympy.Integer(1)
+    for i, d in zip(reversed(index), reversed(shape)):
+        if not shapes.is_one(d):
+            offset = offset + sympy.sympify(i) * stride
+        stride = stride * d
+    return offset
+
+
+# --- constants --------------------------------------------------------------------------------
+
+
+def _constant(value, dtype: str) -> str:
+    """A typed scalar, exact for every dtype (non-finite floats go through their bits)."""
+    if dtype == "bool":
+        return f"tl.full([], {bool(value)}, tl.int1)"
+    if dtypes.is_int(dtype):
+        return f"tl.full([], {int(value)}, {TL[dtype]})"
+    value = float(value)
+    if math.isfinite(value):
+        return f"tl.full([], {value!r}, {TL[dtype]})"
+    cast = "" if dtype == "float32" else f".to({TL[dtype]})"
+    if dtype == "float64":
+        bits = struct.unpack("<q", struct.pack("<d", value))[0]
+        return f"tl.full([], {bits}, tl.int64).to(tl.float64, bitcast=True)"
+    bits = struct.unpack("<i", struct.pack("<f", value))[0]
+    return f"tl.full([], {bits}, tl.int32).to(tl.float32, bitcast=True){cast}"
+
+
+def _cast(text: str, source: str, target: str) -> str:
+    if source == target:
+        return text
+    if target == "bool":
+        return f"({text} != 0)"
+    return f"{text}.to({TL[target]})"
+
+
+def compute_dtype(op: str, ins: list, out: str) -> str:
+    """The dtype numpy's loop computes in: the promoted inputs (comparisons and float
+    predicates), bool (logical ops), float32 for half precision, else the result's."""
+    if op in ("select", "convert"):
+        return out
+    if "comparison" in OPS[op].tags or op in ("isnan", "isinf", "isfinite", "signbit"):
+        common = np.result_type(*[np.dtype("float32" if d == "bfloat16" else d) for d in ins]).name
+        return "float32" if common in LOW_PRECISION else common
+    if op.startswith("logical"):
+        return "bool"
+    return "float32" if out in LOW_PRECISION else out
+
+
+# --- kernels ----------------------------------------------------------------------------------
+
+
+class _KernelWriter:
+    """Writes one kernel: arguments, index set-up, the nodes, the stores."""
+
+    def __init__(self, kernel: Kernel, name: str, numbers: dict):
+        self.kernel = kernel
+        self.domain = kernel.domain
+        self.name = name
+        self.numbers = numbers
+        self.lines: list = []
+        self.memo: dict = {}  # node -> variable (outer scope)
+        self.inner: dict | None = None  # node -> variable inside a column loop
+        self.count = 0
+        self.inputs = kernel.inputs()
+        self.gathers = [n for n in self._nodes() if isinstance(n, Checked)]
+        self.col = set(self.domain.col_symbols()) if self.domain.kind == "reduction" else set()
+        self.level: dict = {}
+
+    def _nodes(self) -> list:
+        return fusion.walk_nodes([n for _, n in self.kernel.outputs])
+
+    # -- names ------------------------------------------------------------------------------
+    def arg(self, value) -> str:
+        return f"x{self.numbers[id(value)]}"
+
+    def out(self, value) -> str:
+        return f"y{self.numbers[id(value)]}"
+
+    def fresh(self, prefix: str = "t") -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def emit(self, line: str, depth: int = 1) -> None:
+        self.lines.append("    " * depth + line)
+
+    # -- levels (reduction kernels): does a node vary along the reduced axes? ---------------
+    def is_col(self, node) -> bool:
+        if not self.col or isinstance(node, Reduce):
+            return False
+        if node not in self.level:
+            free = set().union(*[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()])
+            self.level[node] = bool(free & self.col) or any(self.is_col(c) for c in fusion.children(node))
+        return self.level[node]
+
+    # -- nodes --------------------------------------------------------------------------------
+    def var(self, node, depth: int) -> str:
+        scope = self.inner if (self.inner is not None and self.is_col(node)) else self.memo
+        if node not in scope:
+            text = self.render(node, depth)
+            if isinstance(node, Checked):
+                scope[node] = text
+            else:
+                name = self.fresh()
+                self.emit(f"{name} = {text}", depth)
+                scope[node] = name
+        return scope[node]
+
+    def mask_for(self, exprs) -> str | None:
+        free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
+        names = {s.name for s in free}
+        kind = self.domain.kind
+        if kind == "pointwise":
+            return "mask" if names - {"dummy"} else None
+        if kind == "reduction":
+            return "cmask" if free & self.col or any(n.startswith("g") for n in names) else None
+        return "mask" if names & {"m", "n"} else None
+
+    def render(self, node, depth: int) -> str:
+        if isinstance(node, Load):
+            for dep in node.deps:
+                self.var(dep, depth)
+            offset = _offset(node.index, node.value.type.shape)
+            mask = self.mask_for(node.index)
+            offset = self.tile(offset, ("m", "n"), "BM, BN") if mask and self.domain.kind == "matmul" else code(offset)
+            where = f", mask={mask}" if mask else ""
+            return f"tl.load({self.arg(node.value)} + {offset}{where})"
+        if isinstance(node, Const):
+            return _constant(node.value, node.dtype)
+        if isinstance(node, IndexValue | Pred):
+            for dep in node.deps:
+                self.var(dep, depth)
+            text = code(node.expr)
+            if isinstance(node, Pred):
+                return text
+            return f"tl.cast({text}, {TL[node.dtype]})"
+        if isinstance(node, Apply):
+            return self.apply(node, depth)
+        if isinstance(node, Checked):
+            return self.checked(node, depth)
+        if isinstance(node, Reduce):
+            return self.reduce_block(node, depth)
+        if isinstance(node, Dot):
+            return f"acc.to({TL[node.dtype]})"
+        raise AssertionError(node)
+
+    def apply(self, node: Apply, depth: int) -> str:
+        compute = compute_dtype(node.op, [a.dtype for a in node.args], node.dtype)
+        args = [self.var(a, depth) for a in node.args]
+        if node.op == "select":
+            cond = _cast(args[0], node.args[0].dtype, "bool")
+            return f"tl.where({cond}, {args[1]}, {args[2]})"
+        if node.op == "convert":
+            return _cast(args[0], node.args[0].dtype, node.dtype)
+        cast = [_cast(a, n.dtype, compute) for a, n in zip(args, node.args)]
+        text = OPS[node.op].triton(compute)
+        result_dtype = "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
+        return _cast(f"({text.format(*cast)})", result_dtype, node.dtype)
+
+    def checked(self, node: Checked, depth: int) -> str:
+        """Define the gather index symbol: negative indices count from the end; an index
+        still out of range sets the error flag and reads element 0."""
+        raw = self.var(node.index, depth)
+        length = code(node.length)
+        name = node.symbol.name
+        mask = self.mask_for([]) if self.domain.kind != "reduction" else None
+        live = mask or ("cmask" if self.is_col(node) else None)
+        self.emit(f"{name} = tl.where({raw} < 0, {raw} + {length}, {raw})", depth)
+        self.emit(f"bad = ({name} < 0) | ({name} >= {length})", depth)
+        flag = f"bad & {live}" if live else "bad"
+        self.emit(f"tl.store(err + tl.zeros_like(bad.to(tl.int32)), 1, mask={flag})", depth)
+        self.emit(f"{name} = tl.where(bad, 0, {name}).to(tl.int32)", depth)
+        return name
+
+    # -- reductions -----------------------------------------------------------------------------
+    def reduce_block(self, node: Reduce, depth: int) -> str:
+        """A whole row in one block: reduce the body's vector at once."""
+        body = self.var(node.body, depth)
+        return self._final(node, self._masked(node, body), "c", depth)
+
+    def _masked(self, node: Reduce, body: str) -> str:
+        fn, identity = REDUCTIONS[node.op]
+        kind = self._acc_dtype(node)
+        value = _cast(body, node.body.dtype, kind)
+        return f"tl.where(cmask, {value}, {_constant(identity(kind), kind)})"
+
+    def _acc_dtype(self, node: Reduce) -> str:
+        if node.op in ("argmax", "argmin"):
+            source = node.body.dtype
+            return "float32" if source in LOW_PRECISION else source
+        if node.op in ("any", "all"):
+            return "bool"
+        return "float32" if node.dtype in LOW_PRECISION else node.dtype
+
+    def _final(self, node: Reduce, values: str, positions: str, depth: int) -> str:
+        fn, _ = REDUCTIONS[node.op]
+        if node.op in ("argmax", "argmin"):
+            name = self.fresh("best")
+            self.emit(f"_, {name} = tl.reduce(({values}, {positions}), 0, {fn})", depth)
+            return f"{name}.to({TL[node.dtype]})"
+        if node.op == "sum":
+            return _cast(f"tl.sum({values}, axis=0)", self._acc_dtype(node), node.dtype)
+        return _cast(f"tl.reduce({values}, 0, {fn})", self._acc_dtype(node), node.dtype)
+
+    # -- prologue per domain ------------------------------------------------------------------------
+    def unravel(self, flat: str, symbols: tuple, dims: tuple, depth: int) -> None:
+        stride = None
+        for symbol, dim in reversed(list(zip(symbols, dims))):
+            source = flat if stride is None else f"({flat} // ({code(stride)}))"
+            if symbol is symbols[0]:
+                self.emit(f"{symbol} = {source}", depth)
+            else:
+                self.emit(f"{symbol} = {source} % ({code(dim)})", depth)
+            stride = dim if stride is None else stride * dim
+
+    def store(self, value, node, depth: int, mask: str | None) -> None:
+        index = self.domain.index_for(value)
+        offset = _offset(index, value.type.shape)
+        offset = self.tile(offset, ("m", "n"), "BM, BN") if self.domain.kind == "matmul" else code(offset)
+        text = _cast(self.var(node, depth), node.dtype, value.type.dtype)
+        where = f", mask={mask}" if mask else ""
+        self.emit(f"tl.store({self.out(value)} + {offset}, {text}{where})", depth)
+
+    def pointwise(self) -> None:
+        d = self.domain
+        self.emit("offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)")
+        self.emit("mask = offs < numel")
+        self.unravel("offs", d.symbols(), d.shape, 1)
+        for value, node in self.kernel.outputs:
+            self.store(value, node, 1, "mask")
+
+    def reduction(self, looped: bool) -> None:
+        d = self.domain
+        rows = d.row_index()
+        if rows:
+            self.emit("row = tl.program_id(0)")
+            self.unravel("row", rows, d.rows(), 1)
+        row_outs = [(v, n) for v, n in self.kernel.outputs if not self.is_col(n) and _is_row(d, v)]
+        col_outs = [(v, n) for v, n in self.kernel.outputs if (v, n) not in row_outs]
+        if not looped:
+            self.emit("c = tl.arange(0, BLOCK)")
+            self.emit("cmask = c < numel")
+            self.unravel("c", d.col_symbols(), d.reduced(), 1)
+            for value, node in row_outs:
+                self.store(value, node, 1, None)
+            for value, node in col_outs:
+                self.store(value, node, 1, "cmask")
+            return
+        for node in self._nodes():
+            if isinstance(node, Reduce):
+                self.reduce_loop(node)
+        for value, node in row_outs:
+            self.store(value, node, 1, None)
+        if col_outs:
+            self.column_loop()
+            for value, node in col_outs:
+                self.store(value, node, 2, "cmask")
+            self.inner = None
+
+    def column_loop(self) -> None:
+        d = self.domain
+        self.inner = {}
+        self.emit("for start in range(0, numel, BLOCK):")
+        self.emit("c = start + tl.arange(0, BLOCK)", 2)
+        self.emit("cmask = c < numel", 2)
+        self.unravel("c", d.col_symbols(), d.reduced(), 2)
+
+    def reduce_loop(self, node: Reduce) -> None:
+        """A row longer than a block: accumulate block by block, then reduce the vector."""
+        # row-level inputs of the body are computed once, before the loop
+        for sub in fusion.walk_nodes([node.body]):
+            if not self.is_col(sub) and not isinstance(sub, Const):
+                if all(not isinstance(c, Reduce) or c in self.memo for c in fusion.walk_nodes([sub]) if c is not sub):
+                    if isinstance(sub, Reduce) and sub not in self.memo:
+                        continue
+                    self.var(sub, 1)
+        fn, identity = REDUCTIONS[node.op]
+        kind = self._acc_dtype(node)
+        acc = self.fresh("acc")
+        self.emit(f"{acc} = tl.full([BLOCK], {_constant(identity(kind), kind)}, {TL[kind]})")
+        arg = node.op in ("argmax", "argmin")
+        if arg:
+            self.emit(f"{acc}_at = tl.full([BLOCK], 2147483647, tl.int32)")
+        self.column_loop()
+        body = self.var(node.body, 2)
+        masked = self._masked(node, body)
+        if arg:
+            self.emit(f"{acc}, {acc}_at = {fn}({acc}, {acc}_at, {masked}, tl.where(cmask, c, 2147483647))", 2)
+        elif node.op == "sum":
+            self.emit(f"{acc} += {masked}", 2)
+        else:
+            self.emit(f"{acc} = {fn}({acc}, {masked})", 2)
+        self.inner = None
+        result = self._final(node, acc, f"{acc}_at", 1)
+        name = self.fresh()
+        self.emit(f"{name} = {result}")
+        self.memo[node] = name
+
+    def matmul(self) -> None:
+        d = self.domain
+        dot = next(n for n in self._nodes() if isinstance(n, Dot))
+        batch = d.symbols()[:-2]
+        M, N = d.shape[-2], d.shape[-1]
+        K = dot.a.value.type.shape[-1] if False else _contracted(d.eqn)
+        self.emit("pid = tl.program_id(0)")
+        self.emit(f"grid_n = tl.cdiv({code(N)}, BN)")
+        self.emit(f"m = ((pid // grid_n) * BM + tl.arange(0, BM))[:, None]")
+        self.emit(f"n = ((pid % grid_n) * BN + tl.arange(0, BN))[None, :]")
+        if batch:
+            self.emit("batch = tl.program_id(1)")
+            self.unravel("batch", batch, d.shape[:-2], 1)
+        acc_dtype = "float64" if dot.dtype == "float64" else "float32"
+        self.emit(f"acc = tl.zeros([BM, BN], {TL[acc_dtype]})")
+        self.emit(f"for k0 in range(0, {code(K)}, BK):")
+        self.emit("ka = (k0 + tl.arange(0, BK))[None, :]", 2)
+        self.emit("kb = (k0 + tl.arange(0, BK))[:, None]", 2)
+        a_off = self.tile(_offset(dot.a.index, dot.a.value.type.shape), ("m", "ka"), "BM, BK")
+        b_off = self.tile(_offset(dot.b.index, dot.b.value.type.shape), ("kb", "n"), "BK, BN")
+        self.emit(f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {code(M)}) & (ka < {code(K)}), other=0.0)", 2)
+        self.emit(f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {code(K)}) & (n < {code(N)}), other=0.0)", 2)
+        precision = ', input_precision="ieee"' if dot.dtype in ("float32", "float64") else ""
+        self.emit(f"acc = tl.dot(a, b, acc{precision})", 2)
+        self.emit(f"mask = (m < {code(M)}) & (n < {code(N)})")
+        for value, node in self.kernel.outputs:
+            self.store(value, node, 1, "mask")
+
+    def tile(self, offset, axes: tuple, shape: str) -> str:
+        """A 2-D tile's offsets: broadcast to the whole tile when an axis has size 1 (its
+        index is 0, so the expression does not vary along it)."""
+        names = {s.name for s in sympy.sympify(offset).free_symbols}
+        text = code(offset)
+        return text if set(axes) <= names else f"({text}) + tl.zeros([{shape}], tl.int32)"
+
+    # -- the whole kernel -----------------------------------------------------------------------------
+    def write(self, symbols: list, looped: bool = False) -> list:
+        d = self.domain
+        params = [self.arg(v) for v in self.inputs] + [self.out(v) for v, _ in self.kernel.outputs]
+        params += ["err"] if self.gathers else []
+        params += [str(s) for s in symbols]
+        if d.kind == "matmul":
+            params += ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
+            self.matmul()
+        else:
+            params += ["numel", "BLOCK: tl.constexpr"]
+            if d.kind == "pointwise":
+                self.pointwise()
+            else:
+                self.reduction(looped)
+        return ["@triton.jit", f"def {self.name}({', '.join(params)}):", *self.lines]
+
+
+def _is_row(domain, value) -> bool:
+    return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(value.type.shape, domain.shape)
+
+
+def _contracted(eqn: Eqn):
+    return eqn.inputs[0].type.shape[-1]
+
+
+# --- the module: kernels, host steps and the launcher -------------------------------------------
+
+POINTWISE_BLOCK = 1024
+LOOP_BLOCK = 2048
+
+
+@dataclass
+class TritonKernel:
+    """Generated source and the launcher compiled from it: `fn(*arrays) -> tuple`."""
+
+    source: str
+    fn: object
+    name: str
+    kernels: int  # how many Triton kernels the function launches
+    host_steps: list  # op names run by the host fallback
+
+
+class _ModuleWriter:
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.plan = fusion.plan(fn, supported)
+        self.numbers, _ = numbering(fn)
+        self.printer = _Printer(fn)
+        self.shape_symbols = sorted(
+            set().union(*[shapes.free_symbols(p.type.shape) for p in fn.params]), key=str
+        )
+        self.kernel_lines: list = []
+        self.launch: list = []
+        self.host: dict = {}  # name -> eqn index
+        self.literals: dict = {}  # name -> eqn index
+        self.kernels = 0
+        self.gathers = False
+
+    def name(self, value) -> str:
+        return f"v{self.numbers[id(value)]}"
+
+    def symbols_of(self, kernel: Kernel, writer: _KernelWriter) -> list:
+        exprs = list(kernel.domain.shape)
+        for node in writer._nodes():
+            exprs += list(fusion.index_exprs(node))
+            if isinstance(node, Load):
+                exprs += list(node.value.type.shape)
+        exprs += [d for v, _ in kernel.outputs for d in v.type.shape]
+        free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
+        return [s for s in self.shape_symbols if s in free]
+
+    def header(self, kernel: Kernel) -> list:
+        lines = [f"# {self.printer.eqn_text(e)}" for e in kernel.eqns]
+        sources = dict.fromkeys(e.source for e in kernel.eqns if e.source)
+        return lines + [f"# traced at {s}" for s in sources]
+
+    def kernel(self, kernel: Kernel) -> None:
+        number = self.kernels
+        self.kernels += 1
+        name = f"k{number}_{kernel.domain.kind}"
+        writer = _KernelWriter(kernel, name, self.numbers)
+        symbols = self.symbols_of(kernel, writer)
+        self.kernel_lines += self.header(kernel) + writer.write(symbols) + [""]
+        looped = None
+        if kernel.domain.kind == "reduction":
+            looped = _KernelWriter(kernel, f"{name}_loop", self.numbers)
+            self.kernel_lines += looped.write(symbols, looped=True) + [""]
+        self.gathers |= bool(writer.gathers)
+        # launch
+        out = self.launch
+        for value, _ in kernel.outputs:
+            dims = ", ".join(code(d) for d in value.type.shape)
+            out.append(f"{self.name(value)} = rt.empty(({dims}{',' if len(value.type.shape) == 1 else ''}), {value.type.dtype!r})")
+        args = [f"rt.ptr({self.name(v)})" for v in writer.inputs]
+        args += [f"rt.ptr({self.name(v)})" for v, _ in kernel.outputs]
+        args += ["rt.ptr(err)"] if writer.gathers else []
+        args += [str(s) for s in symbols]
+        d = kernel.domain
+        if d.kind == "pointwise":
+            numel = code(fusion.prod(d.shape))
+            out.append(f"numel = {numel}")
+            out.append("block = min(POINTWISE_BLOCK, rt.pow2(numel))")
+            out.append("if numel:")
+            out.append(f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args)}, numel, BLOCK=block, num_warps=4)")
+        elif d.kind == "reduction":
+            out.append(f"numel, rows = {code(fusion.prod(d.reduced()))}, {code(fusion.prod(d.rows()))}")
+            if any(isinstance(n, Reduce) and n.op in ("max", "min", "argmax", "argmin") for n in writer._nodes()):
+                out.append("if numel == 0 and rows:")
+                out.append("    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')")
+            out.append("if rows and numel <= MAX_ROW_BLOCK:")
+            out.append("    block = rt.pow2(numel)")
+            out.append(f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=warps(block))")
+            out.append("elif rows:")
+            out.append(f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=LOOP_BLOCK, num_warps=8)")
+        else:
+            M, N = code(d.shape[-2]), code(d.shape[-1])
+            batch = code(fusion.prod(d.shape[:-2]))
+            out.append(f"bm, bn, bk = matmul_blocks({M}, {N}, {code(_contracted(d.eqn))})")
+            out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
+            out.append("if tiles:")
+            out.append(f"    {name}[(tiles,)]({', '.join(args)}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)")
+
+    def host_step(self, step: fusion.Host, index: int) -> None:
+        name = f"host{index}"
+        self.host[name] = self.fn.eqns.index(step.eqn)
+        outs = ", ".join(self.name(v) for v in step.outputs)
+        args = ", ".join(self.name(v) for v in step.inputs)
+        self.launch.append(f"# {self.printer.eqn_text(step.eqn)}  (host fallback)")
+        self.launch.append(f"{outs}, = rt.host_call({name}{', ' if args else ''}{args})")
+
+    def write(self) -> str:
+        fn = self.fn
+        lines = ["# jitlib Triton backend. Generated from this IR:"]
+        lines += [f"#   {line}" for line in as_text(fn).splitlines()]
+        lines += [
+            "import triton",
+            "import triton.language as tl",
+            "",
+            "from codegen import triton_combine as red",
+            "from codegen import triton_prelude as jl",
+            "from codegen import triton_runtime as rt",
+            "from codegen.triton_emitter import LOOP_BLOCK, MAX_ROW_BLOCK, POINTWISE_BLOCK, matmul_blocks, warps",
+            "",
+        ]
+        for index, eqn in enumerate(fn.eqns):
+            if eqn.op.name == "constant" and isinstance(eqn.params["value"], fusion.Literal):
+                self.literals[f"c{self.numbers[id(eqn.out)]}"] = index
+        for index, step in enumerate(self.plan.steps):
+            if isinstance(step, Kernel):
+                self.kernel(step)
+            else:
+                self.host_step(step, index)
+        params = [f"a{i}" for i in range(len(fn.params))]
+        body = []
+        seen = set()
+        for i, p in enumerate(fn.params):
+            for axis, dim in enumerate(p.type.shape):
+                if isinstance(dim, sympy.Symbol) and dim not in seen:
+                    seen.add(dim)
+                    body.append(f"{dim} = a{i}.shape[{axis}]")
+        for i, p in enumerate(fn.params):
+            body.append(f"{self.name(p)} = rt.device(a{i}, {p.type.dtype!r})")
+        for name, index in self.literals.items():
+            body.append(f"{self.name(fn.eqns[index].out)} = {name}")
+        if self.gathers:
+            body.append("err = rt.flag()")
+        body += self.launch
+        if self.gathers:
+            body.append("rt.raise_if(err, 'index out of bounds in an integer-array index (take)')")
+        results = []
+        for value in fn.results:
+            name = self.name(value)
+            results.append(f"rt.copy({name})" if value in fn.params else name)
+        body.append(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+        lines += self.kernel_lines
+        lines.append(f"HOST = {self.host!r}  # host fallback function -> equation index")
+        lines.append(f"LITERALS = {self.literals!r}  # array constant -> equation index")
+        lines.append("")
+        lines.append("")
+        lines.append(f"def {fn.name}_triton({', '.join(params)}):")
+        lines += [f"    {line}" for line in body]
+        return "\n".join(lines) + "\n"
+
+
+def warps(block: int) -> int:
+    return 4 if block <= 1024 else 8 if block <= 4096 else 16
+
+
+def matmul_blocks(m: int, n: int, k: int) -> tuple:
+    """Tile sizes by size bucket: small problems take small tiles."""
+    bm = 128 if m >= 128 else max(16, pow2_floor(m))
+    bn = 128 if n >= 128 else max(16, pow2_floor(n))
+    bk = 32 if k >= 32 else 16
+    return bm, bn, bk
+
+
+def pow2_floor(n: int) -> int:
+    return 1 << max(0, int(n).bit_length() - 1) if n > 0 else 1
+
+
+# --- compiling: the module goes to the cache directory and is imported from there ---------------
+
+FORMAT = 1  # bump when generated modules change shape, so old cache entries are not reused
+
+
+def _host_function(fn: Function, eqn: Eqn):
+    """The numpy-backend function running one equation the kernels cannot compute; the
+    scalar constants and sizes it reads are computed inside it."""
+    producers = {id(o): e for e in fn.eqns for o in e.outputs}
+    free = [producers[id(x)] for x in eqn.inputs if fusion.is_free(producers.get(id(x)))]
+    params = tuple(x for x in dict.fromkeys(eqn.inputs) if not fusion.is_free(producers.get(id(x))))
+    sub = Function(params, (*dict.fromkeys(free), eqn), eqn.outputs, f"{fn.name}_host", fn.guards)
+    return numpy_emitter.emit(sub, chunk=False).fn
+
+
+def emit(fn: Function) -> TritonKernel:
+    """Generate (or find in the disk cache), import and bind the module for `fn`."""
+    from jitlib import __version__, disk_cache  # the user package owns the cache directory
+
+    text = as_text(fn)
+    key = hashlib.sha256(f"{FORMAT}\n{__version__}\n{text}".encode()).hexdigest()[:24]
+    stem = re.sub(r"\W", "_", fn.name) + "_" + key
+    first_line = f"# jitlib-triton {key}"
+
+    def generate() -> str:
+        writer = _ModuleWriter(fn)
+        body = writer.write()
+        return f"{first_line}\n# kernels: {writer.kernels}\n{body}"
+
+    module = disk_cache.load_module("triton", stem, first_line, generate)
+    for name, index in module.HOST.items():
+        setattr(module, name, _host_function(fn, fn.eqns[index]))
+    for name, index in module.LITERALS.items():
+        literal = fn.eqns[index].params["value"].array
+        setattr(module, name, triton_runtime.device(literal, fn.eqns[index].out.type.dtype))
+    source = inspect.getsource(module)
+    kernels = int(source.splitlines()[1].split(":")[1])
+    hosts = [fn.eqns[i].op.name for i in module.HOST.values()]
+    return TritonKernel(source, getattr(module, f"{fn.name}_triton"), fn.name, kernels, hosts)

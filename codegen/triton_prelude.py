@@ -1,0 +1,366 @@
+"""Device helpers that generated Triton kernels call as `jl.<name>(...)` where numpy's meaning
+needs more than one core `tl` op (special values, accuracy near 0, floor division). They use
+only core `tl.*` ops, never libdevice, so they also run in Triton's interpreter. Each returns
+its input's dtype, except the predicates (`isnan`, `signbit`, ...), which return int1.
+
+Generated kernels use them like this (`from codegen import triton_prelude as jl`):
+
+    v2 = jl.expm1(v1)
+    v4 = jl.float_remainder(v2, v3)
+"""
+
+import triton
+import triton.language as tl
+
+_INF = tl.constexpr(float("inf"))
+_NAN = tl.constexpr(float("nan"))
+_LN2 = tl.constexpr(0.6931471805599453)
+_LOG10_E = tl.constexpr(0.4342944819032518)
+# Past this |x|, e^-|x| is below float64 rounding next to e^|x|: tanh is +-1, sinh and
+# cosh are e^|x| / 2.
+_EXP_SATURATES = tl.constexpr(20.0)
+# Past this |x|, asinh(x) and acosh(x) equal log(2|x|) to float64 rounding, and x * x,
+# which the other formula needs, could overflow.
+_LOG_ASYMPTOTE = tl.constexpr(1e8)
+
+
+# ---- predicates and sign ------------------------------------------------------------------
+
+
+@triton.jit
+def isnan(x):
+    return x != x
+
+
+@triton.jit
+def isinf(x):
+    return tl.abs(x) == _INF
+
+
+@triton.jit
+def isfinite(x):
+    # false for nan as well, since nan < inf is false
+    return tl.abs(x) < _INF
+
+
+@triton.jit
+def signbit(x):
+    """The sign bit itself, so -0.0 and -nan count as negative."""
+    if x.dtype == tl.float64:
+        bits = x.to(tl.int64, bitcast=True)
+    else:
+        bits = x.to(tl.int32, bitcast=True)
+    return bits < 0
+
+
+@triton.jit
+def copysign(x, y):
+    return tl.where(signbit(y), -tl.abs(x), tl.abs(x))
+
+
+@triton.jit
+def sign(x):
+    # 0, -0 and nan are returned as they are
+    return tl.where(x > 0.0, 1.0, tl.where(x < 0.0, -1.0, x))
+
+
+# ---- rounding -----------------------------------------------------------------------------
+
+
+@triton.jit
+def trunc(x):
+    return tl.where(x < 0.0, tl.ceil(x), tl.floor(x))
+
+
+@triton.jit
+def rint(x):
+    """Round half to even. x - floor(x) is exact, so the halfway test is exact too."""
+    low = tl.floor(x)
+    fraction = x - low
+    low_is_odd = low - 2.0 * tl.floor(0.5 * low) != 0.0
+    up = (fraction > 0.5) | ((fraction == 0.5) & low_is_odd)
+    # rint keeps the sign of x, zeros included: rint(-0.3) is -0.0
+    return copysign(tl.where(up, low + 1.0, low), x)
+
+
+# ---- exponentials and logarithms ----------------------------------------------------------
+
+
+@triton.jit
+def expm1(x):
+    """Kahan's trick: (u - 1) * x / log(u) with u = exp(x); the division by log(u) cancels
+    the rounding error made in forming u."""
+    u = tl.exp(x)
+    u_minus_1 = u - 1.0
+    # x / log(u) is near 1; forming it first keeps (u - 1) * x from overflowing
+    y = u_minus_1 * (x / tl.log(u))
+    y = tl.where(u_minus_1 == -1.0, -1.0, y)
+    y = tl.where(u == 1.0, x, y)
+    return tl.where(u == _INF, u, y)
+
+
+@triton.jit
+def log1p(x):
+    """The same trick: log(u) * x / (u - 1) with u = 1 + x."""
+    u = 1.0 + x
+    y = tl.log(u) * (x / (u - 1.0))
+    y = tl.where(u == 1.0, x, y)
+    return tl.where(x == _INF, x, y)
+
+
+@triton.jit
+def log10(x):
+    return tl.log(x) * _LOG10_E
+
+
+@triton.jit
+def reciprocal(x):
+    return 1.0 / x
+
+
+@triton.jit
+def logaddexp(x, y):
+    """max + log1p(exp(-|x - y|)); equal arguments (both infinities included) give x + log 2."""
+    larger = tl.where(x > y, x, y)
+    # a nan in either argument makes the difference, and so the result, nan
+    z = larger + log1p(tl.exp(-tl.abs(x - y)))
+    return tl.where(x == y, x + _LN2, z)
+
+
+# ---- hyperbolic and inverse hyperbolic ----------------------------------------------------
+
+
+@triton.jit
+def tanh(x):
+    """tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2), exact near 0 and never inf / inf."""
+    a = tl.abs(x)
+    a = tl.where(a > _EXP_SATURATES, _EXP_SATURATES, a)
+    e = expm1(2.0 * a)
+    return copysign(e / (e + 2.0), x)
+
+
+@triton.jit
+def _exp_halves(a):
+    """e^a / 2 as (e^(a/2) / 2) * e^(a/2), finite up to the top of the range."""
+    half = tl.exp(0.5 * a)
+    return (0.5 * half) * half
+
+
+@triton.jit
+def sinh(x):
+    # sinh a = (e^a - 1 + (e^a - 1) / e^a) / 2 stays accurate near 0
+    a = tl.abs(x)
+    e = expm1(tl.where(a > _EXP_SATURATES, _EXP_SATURATES, a))
+    small = 0.5 * (e + e / (e + 1.0))
+    return copysign(tl.where(a > _EXP_SATURATES, _exp_halves(a), small), x)
+
+
+@triton.jit
+def cosh(x):
+    a = tl.abs(x)
+    e = tl.exp(tl.where(a > _EXP_SATURATES, _EXP_SATURATES, a))
+    small = 0.5 * (e + 1.0 / e)
+    return tl.where(a > _EXP_SATURATES, _exp_halves(a), small)
+
+
+@triton.jit
+def arcsinh(x):
+    # asinh a = log1p(a + a^2 / (1 + sqrt(1 + a^2))), which keeps its accuracy near 0
+    a = tl.abs(x)
+    small = log1p(a + a * a / (1.0 + tl.sqrt(1.0 + a * a)))
+    large = tl.log(a) + _LN2
+    return copysign(tl.where(a > _LOG_ASYMPTOTE, large, small), x)
+
+
+@triton.jit
+def arccosh(x):
+    # acosh x = log1p(t + sqrt(2t + t^2)) with t = x - 1, exact near 1
+    t = x - 1.0
+    small = log1p(t + tl.sqrt(2.0 * t + t * t))
+    large = tl.log(x) + _LN2
+    y = tl.where(x > _LOG_ASYMPTOTE, large, small)
+    return tl.where(x < 1.0, _NAN, y)
+
+
+@triton.jit
+def arctanh(x):
+    # atanh a = log1p(2a / (1 - a)) / 2: inf at a = 1, and log1p of less than -1 (nan) past it
+    a = tl.abs(x)
+    return copysign(0.5 * log1p(2.0 * a / (1.0 - a)), x)
+
+
+# ---- trigonometric and roots --------------------------------------------------------------
+
+
+@triton.jit
+def tan(x):
+    return tl.sin(x) / tl.cos(x)
+
+
+@triton.jit
+def cbrt(x):
+    a = tl.abs(x)
+    y = tl.exp2(tl.log2(a) * (1.0 / 3.0))
+    # one Newton step on y^3 = a, written so that y^3 is never formed and cannot overflow
+    y = y - (y - a / (y * y)) * (1.0 / 3.0)
+    keep = (a == 0.0) | (a == _INF) | (x != x)
+    return tl.where(keep, x, copysign(y, x))
+
+
+@triton.jit
+def hypot(x, y):
+    """big * sqrt(1 + (small / big)^2): no overflow or underflow in the squares."""
+    a = tl.abs(x)
+    b = tl.abs(y)
+    big = tl.where(a > b, a, b)
+    small = tl.where(a > b, b, a)
+    ratio = small / big
+    h = big * tl.sqrt(1.0 + ratio * ratio)
+    # both zero (small is then 0), or a nan that the comparisons sent into `small`
+    h = tl.where(big == 0.0, small, h)
+    return tl.where((a == _INF) | (b == _INF), _INF, h)
+
+
+# ---- power --------------------------------------------------------------------------------
+
+
+@triton.jit
+def _exp2_of_sum(high, low):
+    """2^(high + low) without rounding high + low: the integer part n is taken out first and
+    2^n applied in two halves, so a result near the top or bottom of the range stays exact."""
+    total = high + low
+    n = tl.floor(total + 0.5)
+    saturated = tl.abs(total) > 2200.0
+    # past 2^2200 either way every float64 result is inf or 0; clamping keeps 2^r finite
+    n = tl.where(total > 2200.0, 2200.0, tl.where(total < -2200.0, -2200.0, n))
+    r = tl.where(saturated, 0.0, (high - n) + low)
+    n_half = tl.floor(0.5 * n)
+    return tl.exp2(r) * tl.exp2(n_half) * tl.exp2(n - n_half)
+
+
+@triton.jit
+def _pow_finite(a, y):
+    """a^y for float64 a > 0 and y, both finite. log2(a) = e + log2(m) with e an integer
+    and m in [0.7, 1.42]; y * e is formed exactly, so only y * log2(m) carries rounding error
+    (where plain exp2(y * log2(a)) loses |y log2 a| ulps)."""
+    e = tl.floor(tl.log2(a) + 0.5)
+    e_half = tl.floor(0.5 * e)
+    # two power-of-two scalings, each exact, as 2^-e alone can overflow for subnormal a
+    m = a * tl.exp2(-e_half) * tl.exp2(e_half - e)
+    # past 1e19 every a != 1 gives inf or 0 already; the clamp keeps the split below finite
+    y = tl.where(y > 1e19, 1e19, tl.where(y < -1e19, -1e19, y))
+    # Veltkamp split: y_high has 26 significant bits, so y_high * e (|e| <= 1075) is exact
+    scaled = y * 134217729.0
+    y_high = scaled - (scaled - y)
+    y_low = y - y_high
+    return _exp2_of_sum(y_high * e, y_low * e + y * tl.log2(m))
+
+
+@triton.jit
+def power(x, y):
+    """numpy's float power. float32 is computed in float64, since a float32 y * log2|x|
+    alone would cost |y log2 x| ulps; float64 uses the exact-exponent split of _pow_finite."""
+    x_wide = x.to(tl.float64)
+    y_wide = y.to(tl.float64)
+    a = tl.abs(x_wide)
+    finite = (a > 0.0) & (a < _INF) & (tl.abs(y_wide) < _INF)
+    magnitude = _pow_finite(tl.where(finite, a, 1.0), tl.where(finite, y_wide, 0.0))
+    # |x| of 0 or inf, or y infinite: inf or 0 by the sign of y * log2|x|; nan stays nan
+    exponent = y_wide * tl.log2(a)
+    saturated = tl.where(exponent > 0.0, _INF, tl.where(exponent < 0.0, 0.0, exponent))
+    magnitude = tl.where(finite, magnitude, saturated)
+    magnitude = tl.where((a == 1.0) & (y_wide == y_wide), 1.0, magnitude)
+    y_is_integer = tl.floor(y_wide) == y_wide
+    y_is_odd = y_is_integer & (y_wide - 2.0 * tl.floor(0.5 * y_wide) == 1.0)
+    z = tl.where(signbit(x_wide) & y_is_odd, -magnitude, magnitude)
+    # a finite negative base to a non-integral power has no real value
+    z = tl.where((x_wide < 0.0) & (x_wide > -_INF) & ~y_is_integer, _NAN, z)
+    z = tl.where((y_wide == 0.0) | (x_wide == 1.0), 1.0, z)
+    return z.to(x.dtype)
+
+
+# ---- comparisons --------------------------------------------------------------------------
+
+
+@triton.jit
+def maximum(x, y):
+    return tl.maximum(x, y, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
+def minimum(x, y):
+    return tl.minimum(x, y, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
+def fmax(x, y):
+    # a nan is dropped in favour of the other argument; tl.maximum's own nan rule is unspecified
+    return tl.where(x != x, y, tl.where(y != y, x, tl.maximum(x, y)))
+
+
+@triton.jit
+def fmin(x, y):
+    return tl.where(x != x, y, tl.where(y != y, x, tl.minimum(x, y)))
+
+
+# ---- floor division -----------------------------------------------------------------------
+
+
+@triton.jit
+def _float_divmod(x, y):
+    """numpy's npy_divmod, step for step: the exact fmod (Triton's float %) moved to the sign
+    of y, and the quotient rounded from (x - mod) / y, which is close to an integer."""
+    mod = x % y
+    quotient = (x - mod) / y
+    fix = (mod != 0.0) & ((y < 0.0) != (mod < 0.0))
+    mod = tl.where(fix, mod + y, mod)
+    quotient = tl.where(fix, quotient - 1.0, quotient)
+    zero = tl.zeros_like(x)
+    mod = tl.where(mod == 0.0, copysign(zero, y), mod)
+    floor_quotient = tl.floor(quotient)
+    floor_quotient = tl.where(quotient - floor_quotient > 0.5, floor_quotient + 1.0, floor_quotient)
+    floor_quotient = tl.where(quotient == 0.0, copysign(zero, x / y), floor_quotient)
+    # y == 0: x / y is +-inf or nan; mod is already fmod(x, 0), nan
+    floor_quotient = tl.where(y == 0.0, x / y, floor_quotient)
+    return floor_quotient, mod
+
+
+@triton.jit
+def float_floor_divide(x, y):
+    floor_quotient, _ = _float_divmod(x, y)
+    return floor_quotient
+
+
+@triton.jit
+def float_remainder(x, y):
+    _, mod = _float_divmod(x, y)
+    return mod
+
+
+@triton.jit
+def _int_divmod(x, y):
+    """Floor division from Triton's truncating // and %. A divisor of 0 or -1 is swapped for 1
+    before dividing, so there is no division by zero and no INT_MIN / -1 overflow."""
+    awkward = (y == 0) | (y == -1)
+    divisor = tl.where(awkward, 1, y)
+    quotient = x // divisor
+    mod = x % divisor
+    fix = (mod != 0) & ((mod < 0) != (divisor < 0))
+    quotient = tl.where(fix, quotient - 1, quotient)
+    mod = tl.where(fix, mod + divisor, mod)
+    # numpy gives 0 for both when y == 0, and x // -1 wraps INT_MIN to itself; x % -1 is 0
+    quotient = tl.where(y == -1, -x, tl.where(y == 0, 0, quotient))
+    mod = tl.where(y == 0, 0, mod)
+    return quotient, mod
+
+
+@triton.jit
+def int_floor_divide(x, y):
+    quotient, _ = _int_divmod(x, y)
+    return quotient
+
+
+@triton.jit
+def int_remainder(x, y):
+    _, mod = _int_divmod(x, y)
+    return mod

@@ -1,0 +1,167 @@
+"""The Triton backend's runtime: where arrays live and how kernels are handed them.
+
+On a CUDA GPU, arrays are CuPy arrays (CuPy's memory pool; kernels run on the default
+stream); numpy inputs are copied to the device and GPU arrays of other libraries come in
+through DLPack. With `TRITON_INTERPRET=1`, Triton's interpreter runs the same kernels on
+the CPU, and arrays stay host numpy arrays.
+
+Triton is handed objects with `data_ptr()` and `dtype`. The interpreter also asks for a few
+storage methods (it copies torch tensors to the host and back); for host arrays those are
+no-ops, which `HostBuffer` provides, so no torch is needed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+
+def interpreting() -> bool:
+    return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+@functools.cache
+def _cupy():
+    try:
+        import cupy
+    except ImportError:
+        return None
+    try:
+        return cupy if cupy.cuda.runtime.getDeviceCount() > 0 else None
+    except Exception:  # no driver, no device
+        return None
+
+
+def gpu_available() -> bool:
+    """A CUDA GPU that CuPy can use, and Triton importable."""
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return False
+    return _cupy() is not None
+
+
+def usable() -> str | None:
+    """None when the Triton backend can run here, else why not."""
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return "Triton is not installed"
+    if interpreting() or _cupy() is not None:
+        return None
+    return "no CUDA GPU with CuPy is visible (set TRITON_INTERPRET=1 to run Triton's interpreter)"
+
+
+class HostBuffer:
+    """A host numpy array as Triton's interpreter wants a tensor argument."""
+
+    __slots__ = ("array", "dtype")
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.dtype = array.dtype
+
+    def data_ptr(self) -> int:
+        return self.array.ctypes.data
+
+    # the interpreter moves torch storage to the host and back: here it already is
+    def untyped_storage(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def new_empty(self, *args, **kwargs):
+        return self
+
+    def set_(self, *args):
+        return self
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def size(self) -> tuple:
+        return self.array.shape
+
+    def stride(self) -> tuple:
+        return self.array.strides
+
+    def copy_(self, other) -> None:
+        pass
+
+
+class DeviceBuffer:
+    """A CuPy array as a Triton kernel argument."""
+
+    __slots__ = ("array", "dtype")
+
+    def __init__(self, array):
+        self.array = array
+        self.dtype = array.dtype
+
+    def data_ptr(self) -> int:
+        return self.array.data.ptr
+
+
+def ptr(array):
+    """The kernel argument for an array."""
+    return HostBuffer(array) if isinstance(array, np.ndarray) else DeviceBuffer(array)
+
+
+def device(x, dtype: str):
+    """x as a C-contiguous array of `dtype` where the kernels run."""
+    cp = None if interpreting() else _cupy()
+    if cp is None:
+        if type(x).__module__.startswith("cupy"):
+            x = x.get()
+        return np.ascontiguousarray(x, dtype=dtype)
+    if isinstance(x, cp.ndarray):
+        return cp.ascontiguousarray(x, dtype=dtype)
+    if not isinstance(x, np.ndarray | np.generic | int | float | bool) and hasattr(x, "__dlpack__"):
+        return cp.ascontiguousarray(cp.from_dlpack(x), dtype=dtype)
+    return cp.ascontiguousarray(cp.asarray(np.asarray(x, dtype=dtype)))
+
+
+def module():
+    """The array module results live in: numpy when interpreting, else CuPy."""
+    cp = None if interpreting() else _cupy()
+    return np if cp is None else cp
+
+
+def empty(shape: tuple, dtype: str):
+    return module().empty(shape, dtype=dtype)
+
+
+def flag():
+    """A one-element int32 error flag for gathers, cleared."""
+    return module().zeros((1,), dtype=np.int32)
+
+
+def raise_if(flag_array, message: str) -> None:
+    if int(flag_array[0]):
+        raise IndexError(message)
+
+
+def copy(x):
+    return module().array(x, copy=True)
+
+
+def host_call(fn, *arrays) -> tuple:
+    """Run a numpy-backend function on the host: device arrays go to the host and the
+    results come back (the fallback for ops no kernel computes)."""
+    xp = module()
+    if xp is np:
+        return fn(*arrays)
+    outs = fn(*[xp.asnumpy(a) for a in arrays])
+    return tuple(xp.asarray(o) for o in outs)
+
+
+def cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def pow2(n: int) -> int:
+    """The power of two at least n (and at least 1)."""
+    return 1 if n <= 1 else 1 << (int(n) - 1).bit_length()

@@ -1,0 +1,674 @@
+"""Fusion planning, XLA style: the optimised IR partitioned into kernels.
+
+A *materialised* value is one that lives in memory: a parameter, a result, an array
+constant, an operand or result of an op no kernel can compute (a host step), or a value the
+planner had to store between kernels. Every other value is computed inside the kernel that
+needs it, by evaluating it elementwise at an index (XLA's elemental emitter): broadcasts and
+layout ops (transpose, reshape, slice, flip, concatenate, pad, gather) become index
+arithmetic on sympy expressions, and a kernel's intermediates never reach memory.
+
+Each kernel has a *domain*, the index space one launch covers:
+- `pointwise`: every element of one shape (several outputs of that shape can share it);
+- `reduction`: rows of kept indices times the reduced elements of one input shape `X`; a
+  reduction is computed once per row and its producers and consumers fuse around it, so a
+  softmax or a layernorm is one kernel;
+- `matmul`: output tiles of one matmul (a `tl.dot` loop), with the elementwise epilogue
+  that consumes it.
+A reduction or a matmul (an *anchor*) can only be evaluated at its own row or tile. When
+some consumer needs it elsewhere, the walk raises `_Unfusible` and the planner stores the
+value instead, and plans again: every retry materialises one more value, so it ends.
+
+The result is a list of steps in dependency order: `Kernel`s, whose outputs map to
+expression `Node`s over the domain's index symbols, and `Host` steps for equations the
+backend cannot fuse (`supported(eqn)` says which can).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, replace
+
+import sympy
+
+from ir import shapes
+from ir.core import Eqn, Function, Value
+from ir.errors import ShapeError
+from ir.ops import Literal
+
+# --- expression nodes: what a kernel computes, at indices of its domain -------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """A materialised value read at `index` (sympy expressions, one per axis)."""
+
+    value: Value
+    index: tuple
+    dtype: str
+    deps: tuple = ()
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+    dtype: str
+
+
+@dataclass(frozen=True)
+class IndexValue:
+    """An integer computed from indices and shape symbols (iota, a symbolic size)."""
+
+    expr: sympy.Expr
+    dtype: str
+    deps: tuple = ()
+
+
+@dataclass(frozen=True)
+class Pred:
+    """A condition on indices (concatenate and pad select between sources with it)."""
+
+    expr: sympy.Basic
+    dtype: str = "bool"
+    deps: tuple = ()
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An elementwise op applied to nodes."""
+
+    op: str
+    params: tuple
+    args: tuple
+    dtype: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A gather index made non-negative (numpy's negative indexing) and checked against
+    `length`; an index out of range makes the call raise IndexError, as numpy does. Its
+    value enters index expressions as `symbol`."""
+
+    index: object
+    length: object
+    symbol: sympy.Symbol
+    dtype: str = "int32"
+
+
+@dataclass(frozen=True)
+class Reduce:
+    """A reduction over the domain's reduced axes, evaluated once per row."""
+
+    op: str
+    body: object
+    dtype: str
+
+
+@dataclass(frozen=True)
+class Dot:
+    """The matmul tile: `a` at (batch, m, k) times `b` at (batch, k, n), summed over k."""
+
+    a: Load
+    b: Load
+    dtype: str
+
+
+def children(node) -> tuple:
+    if isinstance(node, Load | IndexValue | Pred):
+        return node.deps
+    if isinstance(node, Apply):
+        return node.args
+    if isinstance(node, Checked):
+        return (node.index,)
+    if isinstance(node, Reduce):
+        return (node.body,)
+    if isinstance(node, Dot):
+        return (node.a, node.b)
+    return ()
+
+
+def index_exprs(node) -> tuple:
+    """The sympy expressions a node reads directly."""
+    if isinstance(node, Load):
+        return node.index
+    if isinstance(node, IndexValue | Pred):
+        return (node.expr,)
+    if isinstance(node, Checked):
+        return (sympy.sympify(node.length),)
+    return ()
+
+
+# --- domains --------------------------------------------------------------------------------
+
+
+def _index_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, integer=True, nonnegative=True)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The index space of one kernel. `shape` is the output shape (pointwise, matmul) or
+    the reduced input's shape (reduction); `axes` the reduced axes; `eqn` the matmul."""
+
+    kind: str
+    shape: tuple
+    axes: tuple = ()
+    eqn: Eqn | None = None
+
+    def symbols(self) -> tuple:
+        """One index symbol per axis of `shape` (a reduction's kept axes are rows `r`,
+        reduced ones columns `c`; a matmul's are batch `b`, then `m` and `n`)."""
+        if self.kind == "reduction":
+            return tuple(
+                _index_symbol(f"{'c' if a in self.axes else 'r'}{a}")
+                for a in range(len(self.shape))
+            )
+        if self.kind == "matmul":
+            batch = len(self.shape) - 2
+            names = [f"b{a}" for a in range(batch)] + ["m", "n"]
+            return tuple(_index_symbol(n) for n in names)
+        return tuple(_index_symbol(f"i{a}") for a in range(len(self.shape)))
+
+    def rows(self) -> tuple:
+        """A reduction's kept shape (the shape of its row-level values)."""
+        return tuple(d for a, d in enumerate(self.shape) if a not in self.axes)
+
+    def row_index(self) -> tuple:
+        return tuple(s for a, s in enumerate(self.symbols()) if a not in self.axes)
+
+    def reduced(self) -> tuple:
+        return tuple(d for a, d in enumerate(self.shape) if a in self.axes)
+
+    def col_symbols(self) -> tuple:
+        return tuple(s for a, s in enumerate(self.symbols()) if a in self.axes)
+
+    def index_for(self, value: Value) -> tuple | None:
+        """The index at which `value` is an output of this domain, or None."""
+        shape = value.type.shape
+        if shapes_equal(shape, self.shape):
+            return self.symbols()
+        if self.kind == "reduction" and shapes_equal(shape, self.rows()):
+            return self.row_index()
+        return None
+
+    def same(self, other: Domain) -> bool:
+        if self.kind != other.kind or self.kind == "matmul":
+            return False
+        return self.axes == other.axes and shapes_equal(self.shape, other.shape)
+
+    def bounds(self) -> dict:
+        """index symbol -> the size of its axis."""
+        return dict(zip(self.symbols(), self.shape))
+
+
+def shapes_equal(a: tuple, b: tuple) -> bool:
+    try:
+        return shapes.equal(a, b)
+    except ShapeError:
+        return False
+
+
+def _domain_of_anchor(eqn: Eqn) -> Domain:
+    if "matmul" in eqn.op.tags:
+        return Domain("matmul", eqn.out.type.shape, eqn=eqn)
+    axis = eqn.params["axis"]
+    axes = tuple(axis) if isinstance(axis, tuple) else (axis,)
+    return Domain("reduction", eqn.inputs[0].type.shape, axes)
+
+
+def is_anchor(eqn: Eqn) -> bool:
+    return bool({"reduction", "matmul"} & eqn.op.tags)
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Kernel:
+    """One fused kernel: `outputs` are (materialised value, node) pairs over `domain`;
+    `eqns` are the IR equations it computes (for the header comment)."""
+
+    domain: Domain
+    outputs: list
+    eqns: list = field(default_factory=list)
+    anchor_values: dict = field(default_factory=dict)  # Reduce/Dot node -> its value
+
+    def inputs(self) -> list:
+        """The materialised values the kernel reads, in first-read order."""
+        found: dict = {}
+        for node in walk_nodes([n for _, n in self.outputs]):
+            if isinstance(node, Load):
+                found.setdefault(id(node.value), node.value)
+        return list(found.values())
+
+
+@dataclass
+class Host:
+    """An equation the kernels cannot compute, run by the host fallback."""
+
+    eqn: Eqn
+    inputs: list
+    outputs: list
+
+
+@dataclass
+class Plan:
+    fn: Function
+    steps: list
+    materialised: set  # ids
+
+
+def walk_nodes(roots: list) -> list:
+    """Every node under `roots`, children before parents, each once."""
+    seen: dict = {}
+
+    def visit(node) -> None:
+        if node in seen:
+            return
+        for child in children(node):
+            visit(child)
+        seen[node] = None
+
+    for root in roots:
+        visit(root)
+    return list(seen)
+
+
+class _Unfusible(Exception):
+    """`value` must be materialised for the kernel being planned to exist."""
+
+    def __init__(self, value: Value):
+        super().__init__()
+        self.value = value
+
+
+def plan(fn: Function, supported) -> Plan:
+    """Partition `fn` into kernels and host steps; `supported(eqn)` says whether the
+    backend's kernels can compute an equation."""
+    producers = {id(o): e for e in fn.eqns for o in e.outputs}
+    order = {id(e): i for i, e in enumerate(fn.eqns)}
+    stored = {id(p) for p in fn.params} | {id(r) for r in fn.results}
+    for eqn in fn.eqns:
+        if _is_literal(eqn):
+            stored.add(id(eqn.out))
+        elif is_host(eqn, supported):
+            stored |= {id(x) for x in eqn.inputs if not is_free(producers.get(id(x)))}
+            stored |= {id(o) for o in eqn.outputs}
+    with shapes.assuming(fn.guards):
+        while True:
+            try:
+                steps = _schedule(fn, producers, order, stored, supported)
+            except _Unfusible as blocked:
+                assert id(blocked.value) not in stored, "the planner would loop"
+                stored.add(id(blocked.value))
+                continue
+            return Plan(fn, steps, stored)
+
+
+def _is_literal(eqn: Eqn) -> bool:
+    return eqn.op.name == "constant" and isinstance(eqn.params["value"], Literal)
+
+
+def is_free(eqn: Eqn | None) -> bool:
+    """A scalar constant or a symbolic size: computed wherever it is used, never stored."""
+    return eqn is not None and eqn.op.name in ("constant", "dim") and not _is_literal(eqn)
+
+
+def is_host(eqn: Eqn, supported) -> bool:
+    return not is_free(eqn) and not _is_literal(eqn) and not supported(eqn)
+
+
+def _schedule(fn: Function, producers: dict, order: dict, stored: set, supported) -> list:
+    steps: list = []
+    made_by: dict = {}  # id(value) -> index of the step that makes it
+    for eqn in fn.eqns:
+        outs = [o for o in eqn.outputs if id(o) in stored]
+        if not outs or _is_literal(eqn):
+            continue
+        if is_host(eqn, supported):
+            inputs = [x for x in eqn.inputs if not is_free(producers.get(id(x)))]
+            steps.append(Host(eqn, inputs, list(eqn.outputs)))
+            made_by.update((id(o), len(steps) - 1) for o in eqn.outputs)
+            continue
+        for value in outs:
+            _place(_kernel_for(value, producers, order, stored), steps, made_by)
+    _check_anchors(steps)
+    return steps
+
+
+def _place(kernel: Kernel, steps: list, made_by: dict) -> None:
+    """Append the kernel, or merge it into an earlier kernel of the same domain that runs
+    after everything it reads is made. A value the earlier kernel computes at the same
+    index is taken from it rather than read back from memory (an Adam update's three
+    outputs are one kernel)."""
+    for index in range(len(steps) - 1, -1, -1):
+        step = steps[index]
+        if not (isinstance(step, Kernel) and step.domain.same(kernel.domain)):
+            continue
+        table = {
+            Load(v, normalized(step.domain.index_for(v), v.type.shape), v.type.dtype): node
+            for v, node in step.outputs
+        }
+        merged = [(v, substitute(n, table)) for v, n in kernel.outputs]
+        reads = {id(x) for _, n in merged for x in _loaded(n)}
+        if max((made_by.get(i, -1) for i in reads), default=-1) < index:
+            kernel.outputs = merged
+            step.outputs += kernel.outputs
+            step.eqns += [e for e in kernel.eqns if e not in step.eqns]
+            step.anchor_values.update(kernel.anchor_values)
+            made_by.update((id(v), index) for v, _ in kernel.outputs)
+            return
+        break  # merging further back would not pass this kernel's inputs either
+    steps.append(kernel)
+    made_by.update((id(v), len(steps) - 1) for v, _ in kernel.outputs)
+
+
+def _loaded(node) -> list:
+    return [n.value for n in walk_nodes([node]) if isinstance(n, Load)]
+
+
+def substitute(node, table: dict):
+    """The node with every Load in `table` replaced by its entry (deps and Dot operands,
+    which must stay reads of memory, are kept)."""
+    if node in table:
+        return table[node]
+    if isinstance(node, Apply):
+        return replace(node, args=tuple(substitute(a, table) for a in node.args))
+    if isinstance(node, Reduce):
+        return replace(node, body=substitute(node.body, table))
+    if isinstance(node, Checked):
+        return replace(node, index=substitute(node.index, table))
+    return node
+
+
+def _check_anchors(steps: list) -> None:
+    """A reduction or matmul computed by two kernels would be computed twice: store it."""
+    owner: dict = {}
+    for step in steps:
+        if not isinstance(step, Kernel):
+            continue
+        for node in walk_nodes([n for _, n in step.outputs]):
+            if isinstance(node, Reduce | Dot):
+                if owner.setdefault(node, step) is not step:
+                    raise _Unfusible(step.anchor_values[node])
+
+
+def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kernel:
+    eqn = producers[id(value)]
+    anchor = eqn if is_anchor(eqn) else _last_anchor(value, producers, order, stored)
+    domain = Domain("pointwise", value.type.shape) if anchor is None else _domain_of_anchor(anchor)
+    index = domain.index_for(value)
+    if index is None:  # not an output shape of its anchor's domain: store the anchor
+        raise _Unfusible(anchor.out)
+    walker = _Walk(producers, stored, domain)
+    node = walker.at(value, index, top=True)
+    return Kernel(domain, [(value, node)], walker.eqns, walker.anchor_values)
+
+
+def _last_anchor(value: Value, producers: dict, order: dict, stored: set) -> Eqn | None:
+    """The latest reduction or matmul in the value's cone (its inputs, up to stored ones)."""
+    best, seen, stack = None, set(), [value]
+    while stack:
+        v = stack.pop()
+        eqn = producers.get(id(v))
+        if eqn is None or id(v) in seen:
+            continue
+        seen.add(id(v))
+        if is_anchor(eqn) and (best is None or order[id(eqn)] > order[id(best)]):
+            best = eqn
+        stack += [x for x in eqn.inputs if id(x) not in stored]
+    return best
+
+
+_GATHER_NAMES = itertools.count()
+
+
+class _Walk:
+    """Evaluates values at indices of one domain, building nodes."""
+
+    def __init__(self, producers: dict, stored: set, domain: Domain):
+        self.producers = producers
+        self.stored = stored
+        self.domain = domain
+        self.memo: dict = {}
+        self.eqns: list = []
+        self.anchor_values: dict = {}
+        self.checked: dict = {}  # (index node, length) -> Checked
+        self.by_symbol: dict = {}  # gather symbol -> Checked
+
+    def deps(self, *exprs) -> tuple:
+        """The checked gather indices whose symbols these expressions read."""
+        found = set().union(*[sympy.sympify(e).free_symbols for e in exprs]) if exprs else set()
+        return tuple(self.by_symbol[s] for s in sorted(found, key=str) if s in self.by_symbol)
+
+    def at(self, value: Value, index: tuple, top: bool = False):
+        index = normalized(index, value.type.shape)
+        key = (id(value), index)
+        if key not in self.memo:
+            self.memo[key] = self._at(value, index, top)
+        return self.memo[key]
+
+    def _at(self, value: Value, index: tuple, top: bool):
+        dtype = value.type.dtype
+        eqn = self.producers.get(id(value))
+        if (id(value) in self.stored and not top) or eqn is None:
+            return Load(value, index, dtype, self.deps(*index))
+        if eqn not in self.eqns:
+            self.eqns.append(eqn)
+        name, p = eqn.op.name, eqn.params
+        if name == "constant":
+            return Const(p["value"], dtype)
+        if name == "dim":
+            return IndexValue(sympy.sympify(p["size"]), dtype)
+        if name == "iota":
+            return IndexValue(index[0], dtype, self.deps(index[0]))
+        if "elementwise" in eqn.op.tags:
+            shape = value.type.shape
+            args = tuple(
+                self.at(x, _broadcast_index(index, shape, x.type.shape)) for x in eqn.inputs
+            )
+            return Apply(name, tuple(p.items()), args, dtype)
+        if is_anchor(eqn):
+            return self._anchor(eqn, value, index)
+        x = eqn.inputs[0]
+        if name == "reshape":
+            return self.at(x, reshape_index(index, value.type.shape, x.type.shape))
+        if name == "transpose":
+            inner = [None] * len(index)
+            for k, axis in enumerate(p["axes"]):
+                inner[axis] = index[k]
+            return self.at(x, tuple(inner))
+        if name == "broadcast_to":
+            return self.at(x, _broadcast_index(index, value.type.shape, x.type.shape))
+        if name == "slice":
+            return self.at(x, tuple(s + i * st for i, s, st in zip(index, p["start"], p["step"])))
+        if name == "flip":
+            flipped = (
+                (d - 1 - i) if a in p["axis"] else i
+                for a, (i, d) in enumerate(zip(index, x.type.shape))
+            )
+            return self.at(x, tuple(flipped))
+        if name == "concatenate":
+            return self._concatenate(eqn, index, dtype)
+        if name == "pad":
+            return self._pad(eqn, index, dtype)
+        if name == "take":
+            return self._take(eqn, index)
+        raise AssertionError(f"the planner was given {name}, which no kernel computes")
+
+    def _anchor(self, eqn: Eqn, value: Value, index: tuple):
+        domain = self.domain
+        if domain.eqn is not eqn and not domain.same(_domain_of_anchor(eqn)):
+            raise _Unfusible(value)
+        if domain.kind == "reduction":
+            if index != normalized(domain.row_index(), domain.rows()):
+                raise _Unfusible(value)
+            node = Reduce(eqn.op.name, self.at(eqn.inputs[0], domain.symbols()), value.type.dtype)
+        else:
+            if index != normalized(domain.symbols(), domain.shape):
+                raise _Unfusible(value)
+            a, b = (self._operand(x, index, which) for x, which in zip(eqn.inputs, "ab"))
+            node = Dot(a, b, value.type.dtype)
+        self.anchor_values[node] = value
+        return node
+
+    def _operand(self, x: Value, index: tuple, which: str) -> Load:
+        """A matmul operand's tile, (batch, m, ka) of a or (batch, kb, n) of b: a stored
+        value read through layout ops only."""
+        batch = _broadcast_index(index[:-2], self.domain.shape[:-2], x.type.shape[:-2])
+        k = _index_symbol(f"k{which}")
+        tile = (index[-2], k) if which == "a" else (k, index[-1])
+        node = self.at(x, (*batch, *tile))
+        if not isinstance(node, Load):
+            raise _Unfusible(x)
+        return node
+
+    def _concatenate(self, eqn: Eqn, index: tuple, dtype: str):
+        axis = eqn.params["axis"]
+        pieces, offset = [], 0
+        for x in eqn.inputs:
+            length = x.type.shape[axis]
+            if length != 0:
+                local = _clamp(index[axis] - offset, length)
+                pieces.append((offset, self.at(x, _replace(index, axis, local))))
+            offset = offset + length
+        if not pieces:
+            return Const(0, dtype)
+        node = pieces[-1][1]
+        for (_, piece), (start, _) in reversed(list(zip(pieces[:-1], pieces[1:]))):
+            where = sympy.Lt(index[axis], start)
+            node = Apply("select", (), (Pred(where, deps=self.deps(where)), piece, node), dtype)
+        return node
+
+    def _pad(self, eqn: Eqn, index: tuple, dtype: str):
+        (x,) = eqn.inputs
+        p = eqn.params
+        if any(d == 0 for d in x.type.shape):
+            return Const(0, dtype)
+        inner, conditions = [], []
+        for i, n, lo, gap in zip(index, x.type.shape, p["lo"], p["interior"]):
+            j = i - lo
+            span = (n - 1) * (gap + 1)
+            conditions += [sympy.Ge(j, 0), sympy.Le(j, span)]
+            if gap:
+                conditions.append(sympy.Eq(sympy.Mod(_clamp(j, span + 1), gap + 1), 0))
+                inner.append(sympy.floor(_clamp(j, span + 1) / (gap + 1)))
+            else:
+                inner.append(_clamp(j, n))
+        inside = sympy.And(*conditions)
+        chosen = (Pred(inside, deps=self.deps(inside)), self.at(x, tuple(inner)), Const(0, dtype))
+        return Apply("select", (), chosen, dtype)
+
+    def _take(self, eqn: Eqn, index: tuple):
+        x, indices = eqn.inputs
+        axis = eqn.params["axis"]
+        k = indices.type.ndim
+        raw = self.at(indices, index[axis : axis + k])
+        length = x.type.shape[axis]
+        if (raw, length) not in self.checked:
+            symbol = _index_symbol(f"g{next(_GATHER_NAMES)}")
+            checked = Checked(raw, length, symbol)
+            self.checked[(raw, length)] = self.by_symbol[symbol] = checked
+        symbol = self.checked[(raw, length)].symbol
+        return self.at(x, index[:axis] + (symbol,) + index[axis + k :])
+
+
+def normalized(index: tuple, shape: tuple) -> tuple:
+    """The index with 0 on every axis of size 1 (where broadcasting reads)."""
+    return tuple(
+        sympy.Integer(0) if shapes.is_one(d) else sympy.sympify(i) for i, d in zip(index, shape)
+    )
+
+
+def _replace(index: tuple, axis: int, value) -> tuple:
+    return index[:axis] + (value,) + index[axis + 1 :]
+
+
+def _clamp(expr, length):
+    """expr clamped into [0, length): an in-bounds read for a lane whose value is unused."""
+    return sympy.Max(0, sympy.Min(expr, sympy.sympify(length) - 1))
+
+
+def _broadcast_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
+    """The index into an input broadcast (right-aligned) to `out_shape`."""
+    lead = len(out_shape) - len(in_shape)
+    return tuple(
+        sympy.Integer(0) if shapes.is_one(d) else index[lead + a] for a, d in enumerate(in_shape)
+    )
+
+
+def reshape_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
+    """The index into `in_shape` of element `index` of its reshape to `out_shape`. Axes
+    of equal size map one to one; merged or split groups of axes linearise and unravel."""
+    result = [sympy.Integer(0)] * len(in_shape)
+    outs = [a for a, d in enumerate(out_shape) if not shapes.is_one(d)]
+    ins = [a for a, d in enumerate(in_shape) if not shapes.is_one(d)]
+    try:
+        groups = _reshape_groups(outs, ins, out_shape, in_shape)
+    except ShapeError:
+        groups = [(outs, ins)]
+    for group_out, group_in in groups:
+        flat = _linear(index, out_shape, group_out)
+        _unravel(flat, in_shape, group_in, result)
+    return tuple(result)
+
+
+def _reshape_groups(outs: list, ins: list, out_shape: tuple, in_shape: tuple) -> list:
+    groups, i, j = [], 0, 0
+    while i < len(outs) and j < len(ins):
+        go, gi = [outs[i]], [ins[j]]
+        po, pi = out_shape[outs[i]], in_shape[ins[j]]
+        while not shapes.dims_equal(po, pi):
+            if _smaller(po, pi):
+                i += 1
+                go.append(outs[i])
+                po = po * out_shape[outs[i]]
+            else:
+                j += 1
+                gi.append(ins[j])
+                pi = pi * in_shape[ins[j]]
+        groups.append((go, gi))
+        i, j = i + 1, j + 1
+    if i != len(outs) or j != len(ins):
+        raise ShapeError("reshape groups do not line up")
+    return groups
+
+
+def _smaller(a, b) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a < b
+    return shapes.decide(sympy.Lt(a, b))
+
+
+def _linear(index: tuple, shape: tuple, axes: list):
+    flat = sympy.Integer(0)
+    for a in axes:
+        flat = flat * shape[a] + index[a]
+    return sympy.expand(flat)
+
+
+def _unravel(flat, shape: tuple, axes: list, result: list) -> None:
+    stride = sympy.Integer(1)
+    for position, a in enumerate(reversed(axes)):
+        last = position == len(axes) - 1
+        quotient = floordiv(flat, stride)
+        result[a] = quotient if last else modulo(quotient, shape[a])
+        stride = stride * shape[a]
+
+
+def floordiv(expr, divisor):
+    """expr // divisor for non-negative expr, with `q*divisor + r` simplified to q when r is
+    an index symbol (r < divisor never holds symbolically, so the emitter keeps it exact)."""
+    if divisor == 1:
+        return expr
+    return sympy.floor(sympy.sympify(expr) / divisor)
+
+
+def modulo(expr, divisor):
+    if divisor == 1:
+        return sympy.Integer(0)
+    return sympy.Mod(expr, divisor)
+
+
+def prod(dims) -> object:
+    return math.prod(dims) if all(isinstance(d, int) for d in dims) else sympy.Mul(*dims)

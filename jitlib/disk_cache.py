@@ -1,0 +1,86 @@
+"""The persistent cache of generated code, under $JITLIB_CACHE_DIR (default
+~/.cache/jitlib). An entry is a Python module whose first line names its key; an entry that
+is unreadable, truncated or from another version is rebuilt, never trusted. Without a
+usable directory, entries go to a temporary directory for this process, and jitlib says so
+once."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+_lock = threading.Lock()
+_fallback: Path | None = None
+
+
+def directory() -> Path:
+    """The cache root, created if needed; a temporary one if that is not possible."""
+    global _fallback
+    root = Path(os.environ.get("JITLIB_CACHE_DIR") or Path.home() / ".cache" / "jitlib")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+        return root
+    except OSError as error:
+        with _lock:
+            if _fallback is None:
+                _fallback = Path(tempfile.mkdtemp(prefix="jitlib-"))
+                warnings.warn(
+                    f"jitlib: cannot use the cache directory {root} ({error.strerror}); "
+                    f"generated code goes to {_fallback} for this process only",
+                    stacklevel=3,
+                )
+        return _fallback
+
+
+def _read(path: Path, first_line: str) -> str | None:
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text.startswith(first_line + "\n") and text.endswith("\n") else None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: readers never see half an entry, and
+    two processes writing the same entry both leave a whole one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def _import(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # inspect.getsource (which triton.jit uses) looks here
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def load_module(kind: str, stem: str, first_line: str, generate):
+    """Import the cached module `kind/stem.py`, generating and writing it first when it is
+    missing or not a valid entry for `first_line`."""
+    path = directory() / kind / f"{stem}.py"
+    name = f"jitlib_cache_{kind}_{stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if _read(path, first_line) is not None:
+        try:
+            return _import(path, name)
+        except Exception:  # a corrupt entry: rebuild it below
+            pass
+    _write(path, generate())
+    return _import(path, name)

@@ -1,0 +1,246 @@
+"""The Triton prelude against numpy, in Triton's interpreter: every helper in float32 and
+float64 (the integer helpers in int32 and int64), on special values (signed zeros,
+infinities, nan, the dtype's extremes) and on random inputs from its domain, one kernel launch
+per helper and dtype. Each helper's result dtype is checked inside the kernel."""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+if os.environ.get("TRITON_INTERPRET") != "1":
+    # tests/conftest.py sets the variable when there is no GPU; on a GPU machine run this file
+    # as TRITON_INTERPRET=1 pytest ...
+    pytest.skip("feeds host numpy arrays, so needs TRITON_INTERPRET=1", allow_module_level=True)
+
+import triton  # noqa: E402
+import triton.language as tl  # noqa: E402
+
+from codegen import triton_prelude as jl  # noqa: E402
+
+BLOCK = 256
+TL_DTYPES = {
+    np.dtype(np.float32): tl.float32,
+    np.dtype(np.float64): tl.float64,
+    np.dtype(np.int32): tl.int32,
+    np.dtype(np.int64): tl.int64,
+    np.dtype(np.bool_): tl.int1,
+}
+
+
+class HostBuf:
+    """A numpy array dressed as the tensor the interpreter expects (it copies through
+    untyped_storage / set_, which here are all the array itself)."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.dtype = array.dtype
+
+    def data_ptr(self):
+        return self.array.ctypes.data
+
+    def untyped_storage(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def new_empty(self, *args, **kwargs):
+        return self
+
+    def set_(self, *args):
+        return self
+
+    def storage_offset(self):
+        return 0
+
+    def size(self):
+        return self.array.shape
+
+    def stride(self):
+        return self.array.strides
+
+    def copy_(self, other):
+        pass
+
+
+@triton.jit
+def unary_kernel(x_ptr, out_ptr, n, fn: tl.constexpr, OUT: tl.constexpr, BLOCK: tl.constexpr):
+    offsets = tl.arange(0, BLOCK)
+    mask = offsets < n
+    z = fn(tl.load(x_ptr + offsets, mask=mask))
+    tl.static_assert(z.dtype == OUT)
+    tl.store(out_ptr + offsets, z, mask=mask)
+
+
+@triton.jit
+def binary_kernel(x_ptr, y_ptr, out_ptr, n, fn: tl.constexpr, OUT: tl.constexpr, BLOCK: tl.constexpr):
+    offsets = tl.arange(0, BLOCK)
+    mask = offsets < n
+    z = fn(tl.load(x_ptr + offsets, mask=mask), tl.load(y_ptr + offsets, mask=mask))
+    tl.static_assert(z.dtype == OUT)
+    tl.store(out_ptr + offsets, z, mask=mask)
+
+
+def launch(name: str, inputs: tuple, out_dtype) -> np.ndarray:
+    """jl.<name> applied to the inputs by one kernel launch."""
+    out = np.empty(inputs[0].shape, out_dtype)
+    kernel = unary_kernel if len(inputs) == 1 else binary_kernel
+    buffers = [HostBuf(np.ascontiguousarray(x)) for x in inputs]
+    with np.errstate(all="ignore"):
+        kernel[(1,)](*buffers, HostBuf(out), out.size, getattr(jl, name), TL_DTYPES[out.dtype], BLOCK=BLOCK)
+    return out
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+
+
+def unary_specials(dtype) -> list:
+    info = np.finfo(dtype)
+    edges = [info.tiny, info.smallest_subnormal, info.max, 1e-8, 0.5, 2.0, 3.0, 27.0]
+    # where the helpers switch formulas: exp saturation (20), log asymptote (1e8), overflow
+    edges += [19.5, 20.5, 88.5, 89.2, 709.5, 710.2, 1e8, 1.0001e8]
+    values = [0.0, np.inf, np.nan, 1.0] + edges
+    return values + [-v for v in values]
+
+
+BINARY_SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 2.0, -3.0, 0.5, -0.5, 2.5]
+
+
+def spread(rng, n, low, high) -> np.ndarray:
+    """Random signs times magnitudes log-uniform over 10^low .. 10^high."""
+    return rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(low, high, n)
+
+
+def either(rng, first, second) -> np.ndarray:
+    return np.where(rng.random(first.shape) < 0.5, first, second)
+
+
+def near_one(rng, n) -> np.ndarray:
+    """Inside (-1, 1), crowding towards 0 and towards +-1."""
+    return either(rng, spread(rng, n, -9, 0), rng.choice([-1.0, 1.0], n) * (1 - 10.0 ** rng.uniform(-8, 0, n)))
+
+
+def cube_inputs(rng, n) -> tuple:
+    return (either(rng, spread(rng, n, -30, 30), rng.integers(-50, 51, n) ** 3.0),)
+
+
+def round_inputs(rng, n) -> tuple:
+    # halves test the ties; the rest reach past 2^52, where every float is an integer
+    return (either(rng, rng.integers(-20, 21, n) / 2.0, spread(rng, n, -3, 17)),)
+
+
+def power_inputs(rng, n) -> tuple:
+    base = either(rng, spread(rng, n, -3, 3), spread(rng, n, -30, 30))
+    # integral exponents give signed results for negative bases, the others give nan
+    exponent = either(rng, rng.integers(-12, 13, n) * 1.0, rng.uniform(-12, 12, n))
+    return base, exponent
+
+
+def division_inputs(rng, n) -> tuple:
+    # small integers as floats have exact answers: 7.0 // -2.0 == -4.0, 7.0 % -2.0 == -1.0
+    x = either(rng, rng.integers(-20, 21, n) * 1.0, rng.standard_normal(n) * 100)
+    y = either(rng, rng.integers(-6, 7, n) * 1.0, rng.standard_normal(n) * 3)
+    return x, y
+
+
+def normal_pair(rng, n, scale=1.0) -> tuple:
+    return rng.standard_normal(n) * scale, rng.standard_normal(n) * scale
+
+
+@dataclass(frozen=True)
+class Case:
+    """One helper: its numpy reference and a sampler (rng, n) -> float64 input arrays."""
+
+    helper: str
+    numpy: Callable
+    sample: Callable
+    rtol32: float = 2e-6
+
+
+UNARY = [
+    Case("expm1", np.expm1, lambda rng, n: (spread(rng, n, -9, 3),)),
+    Case("log1p", np.log1p, lambda rng, n: (either(rng, spread(rng, n, -9, 0), spread(rng, n, -9, 9)),)),
+    Case("log10", np.log10, lambda rng, n: (10.0 ** rng.uniform(-30, 30, n),)),
+    Case("reciprocal", np.reciprocal, lambda rng, n: (spread(rng, n, -30, 30),)),
+    Case("tanh", np.tanh, lambda rng, n: (spread(rng, n, -9, 2),)),
+    Case("sinh", np.sinh, lambda rng, n: (spread(rng, n, -9, 3),)),
+    Case("cosh", np.cosh, lambda rng, n: (spread(rng, n, -9, 3),)),
+    Case("tan", np.tan, lambda rng, n: (spread(rng, n, -6, 6),)),
+    Case("arcsinh", np.arcsinh, lambda rng, n: (spread(rng, n, -12, 30),)),
+    Case("arccosh", np.arccosh, lambda rng, n: (1.0 + 10.0 ** rng.uniform(-9, 12, n),)),
+    Case("arctanh", np.arctanh, lambda rng, n: (near_one(rng, n),)),
+    Case("cbrt", np.cbrt, cube_inputs),
+    Case("rint", np.rint, round_inputs),
+    Case("trunc", np.trunc, round_inputs),
+    Case("sign", np.sign, lambda rng, n: (rng.standard_normal(n),)),
+]
+
+BINARY = [
+    Case("power", np.power, power_inputs),
+    Case("hypot", np.hypot, lambda rng, n: (spread(rng, n, -200, 200), spread(rng, n, -35, 35))),
+    Case("logaddexp", np.logaddexp, lambda rng, n: normal_pair(rng, n, scale=20.0)),
+    Case("copysign", np.copysign, lambda rng, n: (spread(rng, n, -5, 5), rng.standard_normal(n))),
+    Case("maximum", np.maximum, normal_pair),
+    Case("minimum", np.minimum, normal_pair),
+    Case("fmax", np.fmax, normal_pair),
+    Case("fmin", np.fmin, normal_pair),
+    Case("float_floor_divide", np.floor_divide, division_inputs),
+    Case("float_remainder", np.remainder, division_inputs),
+]
+
+PREDICATES = {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "signbit": np.signbit}
+
+
+def float_inputs(case: Case, dtype, seed: int) -> tuple:
+    """The dtype's special values (every pair of them for a binary helper), then random ones."""
+    rng = np.random.default_rng(seed)
+    if case in BINARY:
+        x, y = np.meshgrid(BINARY_SPECIALS, BINARY_SPECIALS)
+        specials = (x.ravel(), y.ravel())
+    else:
+        specials = (np.array(unary_specials(dtype)),)
+    randoms = case.sample(rng, BLOCK - len(specials[0]))
+    with np.errstate(over="ignore"):
+        return tuple(np.concatenate([s, r]).astype(dtype) for s, r in zip(specials, randoms))
+
+
+# ---- tests ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", UNARY + BINARY, ids=lambda case: case.helper)
+def test_float_helper_matches_numpy(case, dtype):
+    inputs = float_inputs(case, dtype, seed=0)
+    got = launch(case.helper, inputs, dtype)
+    with np.errstate(all="ignore"):
+        want = case.numpy(*inputs)
+    assert want.dtype == dtype
+    if dtype == np.float32:
+        np.testing.assert_allclose(got, want, rtol=case.rtol32, atol=1e-7, equal_nan=True)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", PREDICATES)
+def test_predicate_matches_numpy(name, dtype):
+    (x,) = float_inputs(UNARY[0], dtype, seed=1)
+    np.testing.assert_array_equal(launch(name, (x,), np.bool_), PREDICATES[name](x))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("name, reference", [("int_floor_divide", np.floor_divide), ("int_remainder", np.remainder)])
+def test_integer_division_matches_numpy(name, reference, dtype):
+    info = np.iinfo(dtype)
+    specials = [info.min, info.max, 0, 1, -1, 2, -2, 3, -3, 7, -7]
+    x, y = (grid.ravel() for grid in np.meshgrid(specials, specials))
+    rng = np.random.default_rng(2)
+    n = BLOCK - x.size
+    x = np.concatenate([x, rng.integers(-1000, 1001, n)]).astype(dtype)
+    y = np.concatenate([y, rng.integers(-20, 21, n)]).astype(dtype)
+    with np.errstate(all="ignore"):
+        want = reference(x, y)
+    np.testing.assert_array_equal(launch(name, (x, y), dtype), want)
