@@ -127,7 +127,7 @@ def _offset(index: tuple, shape: tuple):
     """The C-order element offset of `index` in an array of `shape`."""
     offset, stride = sympy.Integer(0), sympy.Integer(1)
     for i, d in zip(reversed(index), reversed(shape)):
-        if not shapes.is_one(d):
+        if not fusion.provably_one(d):
             offset = offset + sympy.sympify(i) * stride
         stride = stride * d
     return offset
@@ -192,6 +192,14 @@ class _KernelWriter:
         self.inputs = kernel.inputs()
         self.gathers = [n for n in self._nodes() if isinstance(n, Checked)]
         self.col = set(self.domain.col_symbols()) if self.domain.kind == "reduction" else set()
+        kind = self.domain.kind
+        self.vector_symbols = (
+            self.col
+            if kind == "reduction"
+            else set(self.domain.symbols()[-2:])
+            if kind == "matmul"
+            else set(self.domain.symbols())
+        )
         self.level: dict = {}
 
     def _nodes(self) -> list:
@@ -216,8 +224,12 @@ class _KernelWriter:
         if not self.col or isinstance(node, Reduce):
             return False
         if node not in self.level:
-            free = set().union(*[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()])
-            self.level[node] = bool(free & self.col) or any(self.is_col(c) for c in fusion.children(node))
+            free = set().union(
+                *[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()]
+            )
+            self.level[node] = bool(free & self.col) or any(
+                self.is_col(c) for c in fusion.children(node)
+            )
         return self.level[node]
 
     # -- nodes --------------------------------------------------------------------------------
@@ -234,14 +246,21 @@ class _KernelWriter:
         return scope[node]
 
     def mask_for(self, exprs) -> str | None:
+        """The domain's mask for a read whose address varies across the block (None for a
+        scalar read, which is always in bounds)."""
         free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
-        names = {s.name for s in free}
-        kind = self.domain.kind
-        if kind == "pointwise":
-            return "mask" if names - {"dummy"} else None
-        if kind == "reduction":
-            return "cmask" if free & self.col or any(n.startswith("g") for n in names) else None
-        return "mask" if names & {"m", "n"} else None
+        gathers = {g.symbol: g for g in self.gathers}
+        varying = {
+            s
+            for s in free
+            if s in self.vector_symbols
+            or (s in gathers and (self.domain.kind != "reduction" or self.is_col(gathers[s])))
+        }
+        if not varying:
+            return None
+        if self.domain.kind == "reduction":
+            return "cmask"
+        return "mask"
 
     def render(self, node, depth: int) -> str:
         if isinstance(node, Load):
@@ -249,7 +268,11 @@ class _KernelWriter:
                 self.var(dep, depth)
             offset = _offset(node.index, node.value.type.shape)
             mask = self.mask_for(node.index)
-            offset = self.tile(offset, ("m", "n"), "BM, BN") if mask and self.domain.kind == "matmul" else code(offset)
+            offset = (
+                self.tile(offset, ("m", "n"), "BM, BN")
+                if mask and self.domain.kind == "matmul"
+                else code(offset)
+            )
             where = f", mask={mask}" if mask else ""
             return f"tl.load({self.arg(node.value)} + {offset}{where})"
         if isinstance(node, Const):
@@ -281,7 +304,12 @@ class _KernelWriter:
             return _cast(args[0], node.args[0].dtype, node.dtype)
         cast = [_cast(a, n.dtype, compute) for a, n in zip(args, node.args)]
         text = OPS[node.op].triton(compute)
-        result_dtype = "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
+        if compute == "bool":  # as int8: Triton's interpreter mistypes a scalar int1 & a block
+            cast = [f"{c}.to(tl.int8)" for c in cast]
+            text = f"({text}) != 0"
+        result_dtype = (
+            "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
+        )
         return _cast(f"({text.format(*cast)})", result_dtype, node.dtype)
 
     def checked(self, node: Checked, depth: int) -> str:
@@ -343,7 +371,15 @@ class _KernelWriter:
     def store(self, value, node, depth: int, mask: str | None) -> None:
         index = self.domain.index_for(value)
         offset = _offset(index, value.type.shape)
-        offset = self.tile(offset, ("m", "n"), "BM, BN") if self.domain.kind == "matmul" else code(offset)
+        kind = self.domain.kind
+        if kind == "pointwise":  # outputs have the domain's shape: the flat index is offs
+            offset = "offs"
+        elif kind == "matmul":
+            offset = self.tile(offset, ("m", "n"), "BM, BN")
+        elif mask and not sympy.sympify(offset).free_symbols & self.col:
+            offset = f"{code(offset)} + tl.zeros_like(c)"  # reduced axes of size 1
+        else:
+            offset = code(offset)
         text = _cast(self.var(node, depth), node.dtype, value.type.dtype)
         where = f", mask={mask}" if mask else ""
         self.emit(f"tl.store({self.out(value)} + {offset}, {text}{where})", depth)
@@ -397,7 +433,11 @@ class _KernelWriter:
         # row-level inputs of the body are computed once, before the loop
         for sub in fusion.walk_nodes([node.body]):
             if not self.is_col(sub) and not isinstance(sub, Const):
-                if all(not isinstance(c, Reduce) or c in self.memo for c in fusion.walk_nodes([sub]) if c is not sub):
+                if all(
+                    not isinstance(c, Reduce) or c in self.memo
+                    for c in fusion.walk_nodes([sub])
+                    if c is not sub
+                ):
                     if isinstance(sub, Reduce) and sub not in self.memo:
                         continue
                     self.var(sub, 1)
@@ -412,7 +452,10 @@ class _KernelWriter:
         body = self.var(node.body, 2)
         masked = self._masked(node, body)
         if arg:
-            self.emit(f"{acc}, {acc}_at = {fn}({acc}, {acc}_at, {masked}, tl.where(cmask, c, 2147483647))", 2)
+            self.emit(
+                f"{acc}, {acc}_at = {fn}({acc}, {acc}_at, {masked}, tl.where(cmask, c, 2147483647))",
+                2,
+            )
         elif node.op == "sum":
             self.emit(f"{acc} += {masked}", 2)
         else:
@@ -431,10 +474,12 @@ class _KernelWriter:
         K = dot.a.value.type.shape[-1] if False else _contracted(d.eqn)
         self.emit("pid = tl.program_id(0)")
         self.emit(f"grid_n = tl.cdiv({code(N)}, BN)")
-        self.emit(f"m = ((pid // grid_n) * BM + tl.arange(0, BM))[:, None]")
-        self.emit(f"n = ((pid % grid_n) * BN + tl.arange(0, BN))[None, :]")
+        self.emit(f"tiles = tl.cdiv({code(M)}, BM) * grid_n")
+        self.emit("tile = pid % tiles")
+        self.emit("m = ((tile // grid_n) * BM + tl.arange(0, BM))[:, None]")
+        self.emit("n = ((tile % grid_n) * BN + tl.arange(0, BN))[None, :]")
         if batch:
-            self.emit("batch = tl.program_id(1)")
+            self.emit("batch = pid // tiles")
             self.unravel("batch", batch, d.shape[:-2], 1)
         acc_dtype = "float64" if dot.dtype == "float64" else "float32"
         self.emit(f"acc = tl.zeros([BM, BN], {TL[acc_dtype]})")
@@ -443,8 +488,14 @@ class _KernelWriter:
         self.emit("kb = (k0 + tl.arange(0, BK))[:, None]", 2)
         a_off = self.tile(_offset(dot.a.index, dot.a.value.type.shape), ("m", "ka"), "BM, BK")
         b_off = self.tile(_offset(dot.b.index, dot.b.value.type.shape), ("kb", "n"), "BK, BN")
-        self.emit(f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {code(M)}) & (ka < {code(K)}), other=0.0)", 2)
-        self.emit(f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {code(K)}) & (n < {code(N)}), other=0.0)", 2)
+        self.emit(
+            f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {code(M)}) & (ka < {code(K)}), other=0.0)",
+            2,
+        )
+        self.emit(
+            f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {code(K)}) & (n < {code(N)}), other=0.0)",
+            2,
+        )
         precision = ', input_precision="ieee"' if dot.dtype in ("float32", "float64") else ""
         self.emit(f"acc = tl.dot(a, b, acc{precision})", 2)
         self.emit(f"mask = (m < {code(M)}) & (n < {code(N)})")
@@ -477,7 +528,9 @@ class _KernelWriter:
 
 
 def _is_row(domain, value) -> bool:
-    return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(value.type.shape, domain.shape)
+    return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(
+        value.type.shape, domain.shape
+    )
 
 
 def _contracted(eqn: Eqn):
@@ -551,7 +604,9 @@ class _ModuleWriter:
         out = self.launch
         for value, _ in kernel.outputs:
             dims = ", ".join(code(d) for d in value.type.shape)
-            out.append(f"{self.name(value)} = rt.empty(({dims}{',' if len(value.type.shape) == 1 else ''}), {value.type.dtype!r})")
+            out.append(
+                f"{self.name(value)} = rt.empty(({dims}{',' if len(value.type.shape) == 1 else ''}), {value.type.dtype!r})"
+            )
         args = [f"rt.ptr({self.name(v)})" for v in writer.inputs]
         args += [f"rt.ptr({self.name(v)})" for v, _ in kernel.outputs]
         args += ["rt.ptr(err)"] if writer.gathers else []
@@ -562,24 +617,39 @@ class _ModuleWriter:
             out.append(f"numel = {numel}")
             out.append("block = min(POINTWISE_BLOCK, rt.pow2(numel))")
             out.append("if numel:")
-            out.append(f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args)}, numel, BLOCK=block, num_warps=4)")
+            out.append(
+                f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args)}, numel, BLOCK=block, num_warps=4)"
+            )
         elif d.kind == "reduction":
-            out.append(f"numel, rows = {code(fusion.prod(d.reduced()))}, {code(fusion.prod(d.rows()))}")
-            if any(isinstance(n, Reduce) and n.op in ("max", "min", "argmax", "argmin") for n in writer._nodes()):
+            out.append(
+                f"numel, rows = {code(fusion.prod(d.reduced()))}, {code(fusion.prod(d.rows()))}"
+            )
+            if any(
+                isinstance(n, Reduce) and n.op in ("max", "min", "argmax", "argmin")
+                for n in writer._nodes()
+            ):
                 out.append("if numel == 0 and rows:")
-                out.append("    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')")
+                out.append(
+                    "    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')"
+                )
             out.append("if rows and numel <= MAX_ROW_BLOCK:")
             out.append("    block = rt.pow2(numel)")
-            out.append(f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=warps(block))")
+            out.append(
+                f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=warps(block))"
+            )
             out.append("elif rows:")
-            out.append(f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=LOOP_BLOCK, num_warps=8)")
+            out.append(
+                f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=LOOP_BLOCK, num_warps=8)"
+            )
         else:
             M, N = code(d.shape[-2]), code(d.shape[-1])
             batch = code(fusion.prod(d.shape[:-2]))
             out.append(f"bm, bn, bk = matmul_blocks({M}, {N}, {code(_contracted(d.eqn))})")
             out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
             out.append("if tiles:")
-            out.append(f"    {name}[(tiles,)]({', '.join(args)}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)")
+            out.append(
+                f"    {name}[(tiles,)]({', '.join(args)}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)"
+            )
 
     def host_step(self, step: fusion.Host, index: int) -> None:
         name = f"host{index}"

@@ -2,6 +2,8 @@
 needs more than one core `tl` op (special values, accuracy near 0, floor division). They use
 only core `tl.*` ops, never libdevice, so they also run in Triton's interpreter. Each returns
 its input's dtype, except the predicates (`isnan`, `signbit`, ...), which return int1.
+Binary helpers broadcast their operands first: a kernel may pass a scalar for one of them,
+and Triton 3.9's interpreter breaks `&` between a block and a splat scalar comparison.
 
 Generated kernels use them like this (`from codegen import triton_prelude as jl`):
 
@@ -55,6 +57,7 @@ def signbit(x):
 
 @triton.jit
 def copysign(x, y):
+    x, y = tl.broadcast(x, y)
     return tl.where(signbit(y), -tl.abs(x), tl.abs(x))
 
 
@@ -121,6 +124,7 @@ def reciprocal(x):
 @triton.jit
 def logaddexp(x, y):
     """max + log1p(exp(-|x - y|)); equal arguments (both infinities included) give x + log 2."""
+    x, y = tl.broadcast(x, y)
     larger = tl.where(x > y, x, y)
     # a nan in either argument makes the difference, and so the result, nan
     z = larger + log1p(tl.exp(-tl.abs(x - y)))
@@ -210,6 +214,7 @@ def cbrt(x):
 @triton.jit
 def hypot(x, y):
     """big * sqrt(1 + (small / big)^2): no overflow or underflow in the squares."""
+    x, y = tl.broadcast(x, y)
     a = tl.abs(x)
     b = tl.abs(y)
     big = tl.where(a > b, a, b)
@@ -226,8 +231,8 @@ def hypot(x, y):
 
 @triton.jit
 def _exp2_of_sum(high, low):
-    """2^(high + low) without rounding high + low: the integer part n is taken out first and
-    2^n applied in two halves, so a result near the top or bottom of the range stays exact."""
+    """2^(high + low), high exact, without rounding high + low to a float64: the integer part
+    n is split off exactly, and 2^n is applied in two halves so that neither overflows early."""
     total = high + low
     n = tl.floor(total + 0.5)
     saturated = tl.abs(total) > 2200.0
@@ -241,17 +246,18 @@ def _exp2_of_sum(high, low):
 @triton.jit
 def _pow_finite(a, y):
     """a^y for float64 a > 0 and y, both finite. log2(a) = e + log2(m) with e an integer
-    and m in [0.7, 1.42]; y * e is formed exactly, so only y * log2(m) carries rounding error
-    (where plain exp2(y * log2(a)) loses |y log2 a| ulps)."""
+    and m in [0.7, 1.42]; y * e is formed exactly, so only y * log2(m) carries rounding error,
+    about |y log2 m| ulps (plain exp2(y * log2(a)) loses |y log2 a| ulps: 1e-13 near 1e300)."""
     e = tl.floor(tl.log2(a) + 0.5)
     e_half = tl.floor(0.5 * e)
     # two power-of-two scalings, each exact, as 2^-e alone can overflow for subnormal a
     m = a * tl.exp2(-e_half) * tl.exp2(e_half - e)
     # past 1e19 every a != 1 gives inf or 0 already; the clamp keeps the split below finite
     y = tl.where(y > 1e19, 1e19, tl.where(y < -1e19, -1e19, y))
-    # Veltkamp split: y_high has 26 significant bits, so y_high * e (|e| <= 1075) is exact
-    scaled = y * 134217729.0
-    y_high = scaled - (scaled - y)
+    # y_high keeps the top 26 of y's 53 significant bits, so y_high * e (|e| <= 1075) is
+    # exact. Masking the bits, unlike Veltkamp's multiply-and-subtract split, is immune to
+    # the compiler fusing a multiply and a subtract into one fma.
+    y_high = (y.to(tl.int64, bitcast=True) & -134217728).to(tl.float64, bitcast=True)
     y_low = y - y_high
     return _exp2_of_sum(y_high * e, y_low * e + y * tl.log2(m))
 
@@ -260,6 +266,7 @@ def _pow_finite(a, y):
 def power(x, y):
     """numpy's float power. float32 is computed in float64, since a float32 y * log2|x|
     alone would cost |y log2 x| ulps; float64 uses the exact-exponent split of _pow_finite."""
+    x, y = tl.broadcast(x, y)
     x_wide = x.to(tl.float64)
     y_wide = y.to(tl.float64)
     a = tl.abs(x_wide)
@@ -294,12 +301,14 @@ def minimum(x, y):
 
 @triton.jit
 def fmax(x, y):
+    x, y = tl.broadcast(x, y)
     # a nan is dropped in favour of the other argument; tl.maximum's own nan rule is unspecified
     return tl.where(x != x, y, tl.where(y != y, x, tl.maximum(x, y)))
 
 
 @triton.jit
 def fmin(x, y):
+    x, y = tl.broadcast(x, y)
     return tl.where(x != x, y, tl.where(y != y, x, tl.minimum(x, y)))
 
 
@@ -310,6 +319,7 @@ def fmin(x, y):
 def _float_divmod(x, y):
     """numpy's npy_divmod, step for step: the exact fmod (Triton's float %) moved to the sign
     of y, and the quotient rounded from (x - mod) / y, which is close to an integer."""
+    x, y = tl.broadcast(x, y)
     mod = x % y
     quotient = (x - mod) / y
     fix = (mod != 0.0) & ((y < 0.0) != (mod < 0.0))
@@ -341,6 +351,7 @@ def float_remainder(x, y):
 def _int_divmod(x, y):
     """Floor division from Triton's truncating // and %. A divisor of 0 or -1 is swapped for 1
     before dividing, so there is no division by zero and no INT_MIN / -1 overflow."""
+    x, y = tl.broadcast(x, y)
     awkward = (y == 0) | (y == -1)
     divisor = tl.where(awkward, 1, y)
     quotient = x // divisor

@@ -116,12 +116,12 @@ def device(x, dtype: str):
     if cp is None:
         if type(x).__module__.startswith("cupy"):
             x = x.get()
-        return np.ascontiguousarray(x, dtype=dtype)
+        return np.asarray(x, dtype=dtype, order="C")
     if isinstance(x, cp.ndarray):
-        return cp.ascontiguousarray(x, dtype=dtype)
+        return cp.asarray(x, dtype=dtype, order="C")
     if not isinstance(x, np.ndarray | np.generic | int | float | bool) and hasattr(x, "__dlpack__"):
-        return cp.ascontiguousarray(cp.from_dlpack(x), dtype=dtype)
-    return cp.ascontiguousarray(cp.asarray(np.asarray(x, dtype=dtype)))
+        return cp.asarray(cp.from_dlpack(x), dtype=dtype, order="C")
+    return cp.asarray(np.asarray(x, dtype=dtype, order="C"))
 
 
 def module():

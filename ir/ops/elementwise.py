@@ -62,6 +62,7 @@ def K(float_: str | None, int_: str | None = "same", bool_: str | None = "same")
     def rule(dtype: str) -> str | None:
         kind = "float" if dtypes.is_float(dtype) else "int" if dtypes.is_int(dtype) else "bool"
         text = by_kind[kind]
+        text = text(dtype) if callable(text) else text
         return None if text is None else text.replace("{bits}", str(np.dtype(dtype).itemsize * 8))
 
     return rule
@@ -166,7 +167,7 @@ UNARY = [
     ),
     ufunc_op(
         np.sqrt,
-        triton=F("tl.sqrt_rn({0})"),
+        triton=F(lambda dt: "tl.sqrt_rn({0})" if dt == "float32" else "tl.sqrt({0})"),
         partials=lambda e, x, out: (e.divide(_c(e, 0.5, out), out),),
     ),
     ufunc_op(
@@ -214,16 +215,16 @@ UNARY = [
         triton=F("jl.arctanh({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.subtract(_c(e, 1, out), _square(e, x))),),
     ),
-    ufunc_op(np.floor, triton=F("tl.floor({0})")),
-    ufunc_op(np.ceil, triton=F("tl.ceil({0})")),
+    ufunc_op(np.floor, triton=K("tl.floor({0})", int_="{0}", bool_=None)),
+    ufunc_op(np.ceil, triton=K("tl.ceil({0})", int_="{0}", bool_=None)),
     ufunc_op(np.rint, triton=F("jl.rint({0})")),
-    ufunc_op(np.trunc, triton=F("jl.trunc({0})")),
-    ufunc_op(np.logical_not, triton=K("~{0}")),
+    ufunc_op(np.trunc, triton=K("jl.trunc({0})", int_="{0}", bool_=None)),
+    ufunc_op(np.logical_not, triton=K("{0} == 0")),
     ufunc_op(np.isnan, triton=K("jl.isnan({0})", int_="{0} != {0}", bool_="{0} != {0}")),
     ufunc_op(np.isinf, triton=K("jl.isinf({0})", int_="{0} != {0}", bool_="{0} != {0}")),
     ufunc_op(np.isfinite, triton=K("jl.isfinite({0})", int_="{0} == {0}", bool_="{0} == {0}")),
     ufunc_op(np.signbit, triton=K("jl.signbit({0})", int_="{0} < 0", bool_=None)),
-    ufunc_op(np.invert, triton=K(None, int_="~{0}", bool_="~{0}")),
+    ufunc_op(np.invert, triton=K(None, int_="~{0}", bool_="{0} == 0")),
 ]
 
 
@@ -257,7 +258,7 @@ BINARY = [
     ),
     ufunc_op(
         np.divide,
-        triton=F("tl.div_rn({0}, {1})"),
+        triton=F(lambda dt: "tl.div_rn({0}, {1})" if dt == "float32" else "{0} / {1}"),
         partials=lambda e, x, y, out: (e.reciprocal(y), e.negative(e.divide(out, y))),
     ),
     ufunc_op(

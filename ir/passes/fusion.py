@@ -217,7 +217,14 @@ def _domain_of_anchor(eqn: Eqn) -> Domain:
 
 
 def is_anchor(eqn: Eqn) -> bool:
-    return bool({"reduction", "matmul"} & eqn.op.tags)
+    """A reduction, or a matmul (one with an empty operand is a sum over nothing: 0)."""
+    if "matmul" in eqn.op.tags:
+        return not _empty_matmul(eqn)
+    return "reduction" in eqn.op.tags
+
+
+def _empty_matmul(eqn: Eqn) -> bool:
+    return any(d == 0 for x in eqn.inputs for d in x.type.shape)
 
 
 # --- plan -----------------------------------------------------------------------------------
@@ -421,6 +428,7 @@ def _last_anchor(value: Value, producers: dict, order: dict, stored: set) -> Eqn
 
 
 _GATHER_NAMES = itertools.count()
+_VIEWS = ("reshape", "transpose", "broadcast_to", "slice", "flip")
 
 
 class _Walk:
@@ -443,6 +451,8 @@ class _Walk:
 
     def at(self, value: Value, index: tuple, top: bool = False):
         index = normalized(index, value.type.shape)
+        if any(d == 0 for d in value.type.shape):  # no elements: nothing is ever read
+            return Const(0, value.type.dtype)
         key = (id(value), index)
         if key not in self.memo:
             self.memo[key] = self._at(value, index, top)
@@ -470,6 +480,8 @@ class _Walk:
             return Apply(name, tuple(p.items()), args, dtype)
         if is_anchor(eqn):
             return self._anchor(eqn, value, index)
+        if "matmul" in eqn.op.tags:  # an empty one
+            return Const(0, dtype)
         x = eqn.inputs[0]
         if name == "reshape":
             return self.at(x, reshape_index(index, value.type.shape, x.type.shape))
@@ -515,6 +527,11 @@ class _Walk:
     def _operand(self, x: Value, index: tuple, which: str) -> Load:
         """A matmul operand's tile, (batch, m, ka) of a or (batch, kb, n) of b: a stored
         value read through layout ops only."""
+        source = x
+        while id(source) not in self.stored and self.producers[id(source)].op.name in _VIEWS:
+            source = self.producers[id(source)].inputs[0]
+        if id(source) not in self.stored:  # computed, not a view of memory: store it
+            raise _Unfusible(x)
         batch = _broadcast_index(index[:-2], self.domain.shape[:-2], x.type.shape[:-2])
         k = _index_symbol(f"k{which}")
         tile = (index[-2], k) if which == "a" else (k, index[-1])
@@ -573,10 +590,19 @@ class _Walk:
         return self.at(x, index[:axis] + (symbol,) + index[axis + k :])
 
 
+def provably_one(dim) -> bool:
+    """Provably 1. A dim the guards leave open (s0 - 1) is indexed as it is: the traced
+    shapes already fixed where broadcasting happens, so it is 1 only where its index is 0."""
+    try:
+        return shapes.is_one(dim)
+    except ShapeError:
+        return False
+
+
 def normalized(index: tuple, shape: tuple) -> tuple:
     """The index with 0 on every axis of size 1 (where broadcasting reads)."""
     return tuple(
-        sympy.Integer(0) if shapes.is_one(d) else sympy.sympify(i) for i, d in zip(index, shape)
+        sympy.Integer(0) if provably_one(d) else sympy.sympify(i) for i, d in zip(index, shape)
     )
 
 
@@ -593,7 +619,7 @@ def _broadcast_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
     """The index into an input broadcast (right-aligned) to `out_shape`."""
     lead = len(out_shape) - len(in_shape)
     return tuple(
-        sympy.Integer(0) if shapes.is_one(d) else index[lead + a] for a, d in enumerate(in_shape)
+        sympy.Integer(0) if provably_one(d) else index[lead + a] for a, d in enumerate(in_shape)
     )
 
 
@@ -601,11 +627,11 @@ def reshape_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
     """The index into `in_shape` of element `index` of its reshape to `out_shape`. Axes
     of equal size map one to one; merged or split groups of axes linearise and unravel."""
     result = [sympy.Integer(0)] * len(in_shape)
-    outs = [a for a, d in enumerate(out_shape) if not shapes.is_one(d)]
-    ins = [a for a, d in enumerate(in_shape) if not shapes.is_one(d)]
+    outs = [a for a, d in enumerate(out_shape) if not provably_one(d)]
+    ins = [a for a, d in enumerate(in_shape) if not provably_one(d)]
     try:
         groups = _reshape_groups(outs, ins, out_shape, in_shape)
-    except ShapeError:
+    except (ShapeError, IndexError):
         groups = [(outs, ins)]
     for group_out, group_in in groups:
         flat = _linear(index, out_shape, group_out)
