@@ -10,11 +10,13 @@ numpy-backend code (see `triton_runtime.host_call`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import math
 import re
 import struct
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,7 +236,9 @@ class _KernelWriter:
 
     # -- nodes --------------------------------------------------------------------------------
     def var(self, node, depth: int) -> str:
-        scope = self.inner if (self.inner is not None and self.is_col(node)) else self.memo
+        # inside a column loop, whatever is not already defined before it is defined in it
+        looping = self.inner is not None and (self.is_col(node) or node not in self.memo)
+        scope = self.inner if looping else self.memo
         if node not in scope:
             text = self.render(node, depth)
             if isinstance(node, Checked):
@@ -310,7 +314,8 @@ class _KernelWriter:
         result_dtype = (
             "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
         )
-        return _cast(f"({text.format(*cast)})", result_dtype, node.dtype)
+        text = text.format(*cast)
+        return _cast(text if _is_call(text) else f"({text})", result_dtype, node.dtype)
 
     def checked(self, node: Checked, depth: int) -> str:
         """Define the gather index symbol: negative indices count from the end; an index
@@ -415,10 +420,25 @@ class _KernelWriter:
         for value, node in row_outs:
             self.store(value, node, 1, None)
         if col_outs:
+            self.hoist([n for _, n in col_outs])
             self.column_loop()
             for value, node in col_outs:
                 self.store(value, node, 2, "cmask")
             self.inner = None
+
+    def hoist(self, roots: list) -> None:
+        """Compute once, before a column loop, the row-level nodes under `roots` whose
+        reductions are already done (scalars need not be recomputed per block)."""
+        ready: dict = {}
+        for sub in fusion.walk_nodes(roots):
+            inputs_ready = all(ready.get(c, False) for c in fusion.children(sub))
+            if isinstance(sub, Reduce):
+                ready[sub] = sub in self.memo
+            elif self.is_col(sub) or not inputs_ready:
+                ready[sub] = False
+            else:
+                ready[sub] = True
+                self.var(sub, 1)
 
     def column_loop(self) -> None:
         d = self.domain
@@ -430,17 +450,7 @@ class _KernelWriter:
 
     def reduce_loop(self, node: Reduce) -> None:
         """A row longer than a block: accumulate block by block, then reduce the vector."""
-        # row-level inputs of the body are computed once, before the loop
-        for sub in fusion.walk_nodes([node.body]):
-            if not self.is_col(sub) and not isinstance(sub, Const):
-                if all(
-                    not isinstance(c, Reduce) or c in self.memo
-                    for c in fusion.walk_nodes([sub])
-                    if c is not sub
-                ):
-                    if isinstance(sub, Reduce) and sub not in self.memo:
-                        continue
-                    self.var(sub, 1)
+        self.hoist([node.body])
         fn, identity = REDUCTIONS[node.op]
         kind = self._acc_dtype(node)
         acc = self.fresh("acc")
@@ -527,6 +537,18 @@ class _KernelWriter:
         return ["@triton.jit", f"def {self.name}({', '.join(params)}):", *self.lines]
 
 
+def _is_call(text: str) -> bool:
+    """`f(...)` as one call (so it needs no parentheses around it)."""
+    if not text.endswith(")") or "(" not in text or text.startswith("("):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ")":
+            return position == len(text) - 1
+    return False
+
+
 def _is_row(domain, value) -> bool:
     return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(
         value.type.shape, domain.shape
@@ -584,8 +606,10 @@ class _ModuleWriter:
         return [s for s in self.shape_symbols if s in free]
 
     def header(self, kernel: Kernel) -> list:
-        lines = [f"# {self.printer.eqn_text(e)}" for e in kernel.eqns]
-        sources = dict.fromkeys(e.source for e in kernel.eqns if e.source)
+        order = {id(e): i for i, e in enumerate(self.fn.eqns)}
+        eqns = sorted(kernel.eqns, key=lambda e: order[id(e)])
+        lines = [f"# {self.printer.eqn_text(e)}" for e in eqns]
+        sources = dict.fromkeys(e.source for e in eqns if e.source)
         return lines + [f"# traced at {s}" for s in sources]
 
     def kernel(self, kernel: Kernel) -> None:
@@ -615,7 +639,7 @@ class _ModuleWriter:
         if d.kind == "pointwise":
             numel = code(fusion.prod(d.shape))
             out.append(f"numel = {numel}")
-            out.append("block = min(POINTWISE_BLOCK, rt.pow2(numel))")
+            out.append("block = min(te.POINTWISE_BLOCK, rt.pow2(numel))")
             out.append("if numel:")
             out.append(
                 f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args)}, numel, BLOCK=block, num_warps=4)"
@@ -632,19 +656,19 @@ class _ModuleWriter:
                 out.append(
                     "    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')"
                 )
-            out.append("if rows and numel <= MAX_ROW_BLOCK:")
+            out.append("if rows and numel <= te.MAX_ROW_BLOCK:")
             out.append("    block = rt.pow2(numel)")
             out.append(
-                f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=warps(block))"
+                f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=te.warps(block))"
             )
             out.append("elif rows:")
             out.append(
-                f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=LOOP_BLOCK, num_warps=8)"
+                f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=te.LOOP_BLOCK, num_warps=8)"
             )
         else:
             M, N = code(d.shape[-2]), code(d.shape[-1])
             batch = code(fusion.prod(d.shape[:-2]))
-            out.append(f"bm, bn, bk = matmul_blocks({M}, {N}, {code(_contracted(d.eqn))})")
+            out.append(f"bm, bn, bk = te.matmul_blocks({M}, {N}, {code(_contracted(d.eqn))})")
             out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
             out.append("if tiles:")
             out.append(
@@ -670,7 +694,7 @@ class _ModuleWriter:
             "from codegen import triton_combine as red",
             "from codegen import triton_prelude as jl",
             "from codegen import triton_runtime as rt",
-            "from codegen.triton_emitter import LOOP_BLOCK, MAX_ROW_BLOCK, POINTWISE_BLOCK, matmul_blocks, warps",
+            "from codegen import triton_emitter as te",
             "",
         ]
         for index, eqn in enumerate(fn.eqns):
@@ -731,7 +755,16 @@ def pow2_floor(n: int) -> int:
 
 # --- compiling: the module goes to the cache directory and is imported from there ---------------
 
-FORMAT = 1  # bump when generated modules change shape, so old cache entries are not reused
+
+@functools.cache
+def _generator_version() -> str:
+    """A hash of the code that writes the modules: changing it retires old cache entries."""
+    from codegen import triton_combine, triton_prelude, triton_runtime
+
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], fusion, triton_combine, triton_prelude, triton_runtime):
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:16]
 
 
 def _host_function(fn: Function, eqn: Eqn):
@@ -749,7 +782,8 @@ def emit(fn: Function) -> TritonKernel:
     from jitlib import __version__, disk_cache  # the user package owns the cache directory
 
     text = as_text(fn)
-    key = hashlib.sha256(f"{FORMAT}\n{__version__}\n{text}".encode()).hexdigest()[:24]
+    version = f"{__version__}-{_generator_version()}"
+    key = hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:24]
     stem = re.sub(r"\W", "_", fn.name) + "_" + key
     first_line = f"# jitlib-triton {key}"
 

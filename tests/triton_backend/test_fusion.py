@@ -1,0 +1,123 @@
+"""What the fusion planner makes of the benchmark workloads: how many kernels, and that
+the fused kernels compute what eager numpy computes (in Triton's interpreter)."""
+
+import numpy as np
+import pytest
+
+import jitlib as jl
+from benchmarks import workloads
+from ir.passes import fusion
+
+SEED = 7
+
+
+def linear_tanh(x, w, b):
+    return np.tanh(x @ w + b)
+
+
+def scaled_linear(x, w, b):
+    return 0.5 * (x @ w) + b
+
+
+# workload -> the kernels one call launches
+KERNELS = {
+    "softmax": 1,
+    "logsumexp": 1,
+    "layernorm": 1,
+    "rmsnorm": 1,
+    "gelu": 1,
+    "adam": 1,
+}
+
+
+def _inputs(name: str) -> tuple:
+    workload = workloads.BY_NAME[name]
+    args = workload.make_inputs("small", np.random.default_rng(SEED))
+    return workload, tuple(
+        a[:48, :40]
+        if a.ndim == 2
+        else a[:40]
+        if a.ndim == 1 and name in ("layernorm", "rmsnorm")
+        else a
+        for a in args
+    )
+
+
+def _compiled(fn, args):
+    return jl.jit(fn, backend="triton").lower(*args).compile()
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_workload_kernel_count(name):
+    workload, args = _inputs(name)
+    compiled = _compiled(workload.jitlib_source(), args)
+    assert compiled.kernel.kernels == KERNELS[name]
+    assert compiled.kernel.host_steps == []
+    got = jl.tree_flatten(compiled(*args))[0]
+    want = jl.tree_flatten(workload.fn(*args))[0]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [linear_tanh, scaled_linear])
+def test_matmul_with_epilogue_is_one_kernel(fn):
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((37, 24)).astype(np.float32)
+    w = rng.standard_normal((24, 19)).astype(np.float32)
+    b = rng.standard_normal(19).astype(np.float32)
+    compiled = _compiled(fn, (x, w, b))
+    assert compiled.kernel.kernels == 1
+    (got,) = compiled(x, w, b)
+    np.testing.assert_allclose(got, fn(x, w, b), rtol=1e-5, atol=1e-5)
+
+
+def test_looped_rows_match_the_single_block_rows(monkeypatch):
+    """Rows longer than a block take the looped kernels (max, sum, then the outputs)."""
+    from codegen import triton_emitter
+
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((5, 300)).astype(np.float32) * 3
+    gamma, beta = (
+        rng.standard_normal(300).astype(np.float32),
+        rng.standard_normal(300).astype(np.float32),
+    )
+    monkeypatch.setattr(triton_emitter, "MAX_ROW_BLOCK", 64)
+    monkeypatch.setattr(triton_emitter, "LOOP_BLOCK", 64)
+    for fn, args in [
+        (workloads.softmax, (x,)),
+        (workloads.layernorm, (x, gamma, beta)),
+        (workloads.logsumexp, (x,)),
+    ]:
+        got = jl.jit(fn, backend="triton")(*args)
+        np.testing.assert_allclose(got, fn(*args), rtol=2e-5, atol=1e-5)
+
+
+def test_argmax_and_reductions_over_leading_axes():
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((6, 5, 4)).astype(np.float32)
+    x[2, 1, 3] = np.nan
+
+    def f(x):
+        return x.argmax(axis=1), x.max(axis=(0, 2)), x.sum(axis=0), x.argmin(axis=2)
+
+    got = jl.jit(f, backend="triton")(x)
+    for g, w in zip(got, f(x)):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_planner_stores_a_reduction_needed_at_another_row():
+    """x - x.mean(0) inside a row-wise softmax: the column mean is its own kernel."""
+
+    def f(x):
+        centred = x - x.mean(axis=0)
+        e = np.exp(centred - centred.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    x = np.random.default_rng(SEED).standard_normal((9, 7)).astype(np.float32)
+    lowered = jl.jit(f, backend="triton").lower(x)
+    from codegen import triton_emitter
+
+    plan = fusion.plan(lowered.ir, triton_emitter.supported)
+    kinds = [step.domain.kind for step in plan.steps]
+    assert kinds == ["reduction", "reduction"]
+    np.testing.assert_allclose(lowered.compile()(x)[0], f(x), rtol=1e-5, atol=1e-6)
