@@ -15,7 +15,6 @@ import hashlib
 import inspect
 import math
 import re
-import struct
 import sys
 from dataclasses import dataclass
 
@@ -139,20 +138,14 @@ def _offset(index: tuple, shape: tuple):
 
 
 def _constant(value, dtype: str) -> str:
-    """A typed scalar, exact for every dtype (non-finite floats go through their bits)."""
+    """A typed scalar, exact for every dtype (`tl.full` builds it in the dtype itself)."""
     if dtype == "bool":
         return f"tl.full([], {bool(value)}, tl.int1)"
     if dtypes.is_int(dtype):
         return f"tl.full([], {int(value)}, {TL[dtype]})"
     value = float(value)
-    if math.isfinite(value):
-        return f"tl.full([], {value!r}, {TL[dtype]})"
-    cast = "" if dtype == "float32" else f".to({TL[dtype]})"
-    if dtype == "float64":
-        bits = struct.unpack("<q", struct.pack("<d", value))[0]
-        return f"tl.full([], {bits}, tl.int64).to(tl.float64, bitcast=True)"
-    bits = struct.unpack("<i", struct.pack("<f", value))[0]
-    return f"tl.full([], {bits}, tl.int32).to(tl.float32, bitcast=True){cast}"
+    text = repr(value) if math.isfinite(value) else f'float("{value}")'
+    return f"tl.full([], {text}, {TL[dtype]})"
 
 
 def _cast(text: str, source: str, target: str) -> str:

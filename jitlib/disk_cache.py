@@ -1,8 +1,8 @@
 """The persistent cache of generated code, under $JITLIB_CACHE_DIR (default
-~/.cache/jitlib). An entry is a Python module whose first line names its key; an entry that
-is unreadable, truncated or from another version is rebuilt, never trusted. Without a
-usable directory, entries go to a temporary directory for this process, and jitlib says so
-once."""
+~/.cache/jitlib). An entry is a Python module whose first line names its key and whose last
+line closes it; an entry that is unreadable, truncated or from another version is rebuilt,
+never trusted. Without a usable directory, entries go to a temporary directory for this
+process, and jitlib says so once."""
 
 from __future__ import annotations
 
@@ -40,12 +40,18 @@ def directory() -> Path:
         return _fallback
 
 
+def _last_line(first_line: str) -> str:
+    # a file cut short after any whole line can still be valid Python: this line proves it is not
+    return f"{first_line} (end of entry)"
+
+
 def _read(path: Path, first_line: str) -> str | None:
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError):
         return None
-    return text if text.startswith(first_line + "\n") and text.endswith("\n") else None
+    whole = text.startswith(first_line + "\n") and text.endswith(f"\n{_last_line(first_line)}\n")
+    return text if whole else None
 
 
 def _write(path: Path, text: str) -> None:
@@ -82,5 +88,5 @@ def load_module(kind: str, stem: str, first_line: str, generate):
             return _import(path, name)
         except Exception:  # a corrupt entry: rebuild it below
             pass
-    _write(path, generate())
+    _write(path, f"{generate().rstrip()}\n{_last_line(first_line)}\n")
     return _import(path, name)
