@@ -196,6 +196,7 @@ class _KernelWriter:
             else set(self.domain.symbols())
         )
         self.level: dict = {}
+        self.flat = _offset(self.domain.symbols(), self.domain.shape)
 
     def _nodes(self) -> list:
         return fusion.walk_nodes([n for _, n in self.kernel.outputs])
@@ -265,6 +266,8 @@ class _KernelWriter:
                 self.var(dep, depth)
             offset = _offset(node.index, node.value.type.shape)
             mask = self.mask_for(node.index)
+            if self.domain.kind == "pointwise" and offset == self.flat:
+                offset = sympy.Symbol("offs")  # reads in step with the output: contiguous
             offset = (
                 self.tile(offset, ("m", "n"), "BM, BN")
                 if mask and self.domain.kind == "matmul"
@@ -774,7 +777,8 @@ def emit(fn: Function) -> TritonKernel:
     """Generate (or find in the disk cache), import and bind the module for `fn`."""
     from jitlib import __version__, disk_cache  # the user package owns the cache directory
 
-    text = as_text(fn)
+    # the module's comments quote the user's source lines, so they are part of the key
+    text = as_text(fn) + "\n" + "\n".join(str(e.source) for e in fn.eqns)
     version = f"{__version__}-{_generator_version()}"
     key = hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:24]
     stem = re.sub(r"\W", "_", fn.name) + "_" + key

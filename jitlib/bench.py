@@ -2,6 +2,12 @@
 under JAX and torch.compile, then prints a rich table (and `--json FILE` saves the figures).
 
     jitlib-bench --size small --workload softmax --compare jax,torch
+
+On the Triton backend with a CUDA GPU, jitlib and the frameworks compared get GPU arrays and
+every timing waits for the device; with TRITON_INTERPRET=1 the kernels run in Triton's CPU
+interpreter on numpy arrays (slow: use `--size tiny`). Each workload runs in a new process,
+with jitlib's and Triton's code caches in a directory made for this run, so compile times
+are those of a first run.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from rich.console import Console
@@ -23,16 +30,18 @@ from rich.progress import Progress
 from rich.table import Table
 
 import jitlib as jl
+from benchmarks import timing
+from benchmarks.timing import median_time, no_sync
 from benchmarks.workloads import BY_NAME, SIZES, WORKLOADS, Workload, flatten, resolve_size
 
-BUDGET_S = 0.4  # time spent measuring one implementation of one workload
-MAX_REPEAT = 2000
-TRACE_BATCHES = (32, 64, 48, 96, 80)
+DEVICE_SAMPLE_S = 2e-3  # back-to-back GPU calls per timed sample (see timing.sample)
+TINY_SAMPLE_S = 2e-2
+TRACE_BATCHES = (8, 16, 12, 24, 20)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="jitlib-bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=SIZES, default="default")
+    parser.add_argument("--size", choices=SIZES, default="default", help="tiny: smoke tests")
     parser.add_argument("--workload", action="append", choices=sorted(BY_NAME), metavar="NAME")
     parser.add_argument("--backend", choices=("numpy", "triton", "auto"), default=None)
     parser.add_argument("--compare", default="", help="comma list of: jax, torch")
@@ -46,124 +55,80 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-# --- device ------------------------------------------------------------------------------
-
-
-def _cupy():
-    """CuPy when it and a CUDA device are usable, else None."""
-    try:
-        cupy = importlib.import_module("cupy")
-        return cupy if cupy.cuda.runtime.getDeviceCount() > 0 else None
-    except (ImportError, RuntimeError):
-        return None
-
-
-def _sync(out) -> None:
-    """Wait for device work that produced `out` (a no-op for numpy results)."""
-    if any(type(leaf).__module__.startswith("cupy") for leaf in flatten(out)):
-        importlib.import_module("cupy").cuda.Device().synchronize()
-
-
 def _to_host(out) -> list:
     return [leaf.get() if hasattr(leaf, "get") else np.asarray(leaf) for leaf in flatten(out)]
-
-
-def _copy_bandwidth(cupy) -> float:
-    """Copy bandwidth in GB/s (read + write) of the host, or of the GPU when cupy is given."""
-    xp = cupy or np
-    src = xp.asarray(np.random.default_rng(0).random(1 << 24, dtype=np.float32))
-    dst = xp.empty_like(src)
-
-    def copy():
-        xp.copyto(dst, src)
-        _sync(dst)
-
-    return 2 * src.nbytes / _median_time(copy, repeat=None) / 1e9
-
-
-# --- timing ------------------------------------------------------------------------------
-
-
-def _median_times(calls: list, repeat: int | None) -> list:
-    """Median seconds of each call after a warm-up, measured in interleaved rounds so that
-    drift in the machine's speed hits every call alike; repeats adapt to BUDGET_S."""
-    firsts = []
-    for call in calls:
-        start = time.perf_counter()
-        call()
-        firsts.append(time.perf_counter() - start)
-    count = repeat or max(5, min(MAX_REPEAT, int(BUDGET_S * len(calls) / max(sum(firsts), 1e-7))))
-    times: list = [[] for _ in calls]
-    for _ in range(count):
-        for call, bucket in zip(calls, times):
-            start = time.perf_counter()
-            call()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(bucket) for bucket in times]
-
-
-def _median_time(call: Callable[[], object], repeat: int | None) -> float:
-    return _median_times([call], repeat)[0]
-
-
-def _synced(fn: Callable, args: tuple) -> Callable[[], object]:
-    def call():
-        out = fn(*args)
-        _sync(out)
-        return out
-
-    return call
-
-
-def _per_call_us(fn: Callable, x, calls: int = 2000) -> float:
-    """µs per call of fn(x), the median over a few batches of back-to-back calls."""
-
-    def batch():
-        for _ in range(calls):
-            fn(x)
-
-    return _median_time(batch, repeat=7) / calls * 1e6
 
 
 # --- frameworks to compare against -------------------------------------------------------
 
 
-def _jax_call(workload: Workload, args: tuple, on_gpu: bool) -> Callable[[], object]:
+class Runner(NamedTuple):
+    """A framework's compiled workload bound to its arguments on the chosen device."""
+
+    call: Callable[[], object]
+    sync: Callable[[object], None]  # waits until the device has computed a call's result
+    device: str
+
+
+class Unavailable(Exception):
+    """A framework is installed but cannot run where jitlib runs (a CPU-only build)."""
+
+
+def _jax_call(workload: Workload, args: tuple, on_gpu: bool) -> Runner:
+    # JAX takes 75% of GPU memory on first use unless told not to; CuPy holds jitlib's arrays
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     jax = importlib.import_module("jax")
+    try:
+        device = jax.devices("gpu" if on_gpu else "cpu")[0]
+    except RuntimeError as error:  # no backend of that kind in this jax build
+        raise Unavailable(f"jax: {error}") from None
     fn = jax.jit(workload.jax_fn(jax.numpy))
-    device_args = tuple(jax.device_put(a) for a in args)
-    return lambda: jax.block_until_ready(fn(*device_args))
+    device_args = tuple(jax.device_put(a, device) for a in args)
+    # JAX dispatches asynchronously on the CPU as well: always wait for the result
+    return Runner(lambda: fn(*device_args), jax.block_until_ready, str(device))
 
 
-def _torch_call(workload: Workload, args: tuple, on_gpu: bool) -> Callable[[], object]:
+def _torch_call(workload: Workload, args: tuple, on_gpu: bool) -> Runner:
+    # one process per workload: a pool of compile workers would only add its start-up time
+    os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
     torch = importlib.import_module("torch")
-    device = "cuda" if on_gpu and torch.cuda.is_available() else "cpu"
+    if on_gpu and not torch.cuda.is_available():
+        raise Unavailable("torch: no CUDA device (a CPU-only build?)")
+    device = "cuda" if on_gpu else "cpu"
     fn = torch.compile(workload.torch_fn)
     tensors = tuple(torch.from_numpy(a).to(device) for a in args)
 
-    def call():
-        out = fn(*tensors)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        return out
+    def sync(out) -> None:
+        torch.cuda.synchronize()
 
-    return call
+    return Runner(lambda: fn(*tensors), sync if on_gpu else no_sync, device)
 
 
 FRAMEWORKS = {"jax": _jax_call, "torch": _torch_call}
 
 
+def _failure(error: Exception) -> dict:
+    return {"status": f"error: {type(error).__name__}", "message": str(error)[:2000]}
+
+
 def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options) -> dict:
-    """{"ms", "speedup"} of the workload under another framework, or {"status": why not}."""
+    """{"ms", "speedup", "device"} of the workload under another framework, or
+    {"status": why not}. Failures are reported in the table and the JSON, not hidden."""
     try:
-        call = FRAMEWORKS[name](workload, args, options.on_gpu)
+        runner = FRAMEWORKS[name](workload, args, options.on_gpu)
     except ImportError:
         return {"status": "not installed"}
-    try:
-        seconds = _median_time(call, options.repeat)
-    except Exception as error:  # reported in the table and the JSON, not hidden
-        return {"status": f"error: {type(error).__name__}", "message": str(error)}
-    return {"ms": seconds * 1e3, "speedup": eager_s / seconds}
+    except Unavailable as error:
+        return {"status": str(error)}
+    except Exception as error:
+        return _failure(error)
+    try:  # the first call compiles
+        seconds = median_time(
+            timing.sample(runner.call, runner.sync, options.sample_s), options.repeat
+        )
+    except Exception as error:
+        return _failure(error)
+    return {"ms": seconds * 1e3, "speedup": eager_s / seconds, "device": runner.device}
 
 
 # --- one workload ------------------------------------------------------------------------

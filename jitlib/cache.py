@@ -20,6 +20,15 @@ _SCALAR_KINDS = {bool: "weak_bool", int: "weak_int64", float: "weak_float64"}
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
+def _gpu_array(leaf) -> bool:
+    """A GPU array with a numpy dtype (CuPy's, JAX's): keyed like a numpy array of its shape,
+    since the Triton backend takes it where it lies."""
+    # asked of the type: on an instance the attribute is a property that builds a dict
+    return hasattr(type(leaf), "__cuda_array_interface__") and isinstance(
+        getattr(leaf, "dtype", None), np.dtype
+    )
+
+
 def signature(leaves: list, dynamic: bool) -> tuple:
     """(key, sizes): the shape signature of the leaves and the size of each symbol class.
     Python scalars are passed on as they are: weak, as numpy treats them."""
@@ -27,7 +36,7 @@ def signature(leaves: list, dynamic: bool) -> tuple:
     key = []
     for index, leaf in enumerate(leaves):
         kind = type(leaf)
-        if kind is np.ndarray or isinstance(leaf, np.generic):
+        if kind is np.ndarray or isinstance(leaf, np.generic) or _gpu_array(leaf):
             dims = leaf.shape
             if dynamic:
                 dims = tuple(

@@ -104,9 +104,11 @@ def truncated_mid_line(text: str) -> bytes:
     return text[: len(text) // 2 + 7].encode()
 
 
-def truncated_after_a_whole_line(text: str) -> bytes:
-    # still valid Python: only the launcher's `return` and the closing line are missing
-    return "".join(text.splitlines(keepends=True)[:-2]).encode()
+def truncated_before_the_return(text: str) -> bytes:
+    # cut after a whole line and still valid Python: the launcher just lacks its `return`
+    lines = text.splitlines(keepends=True)
+    last_return = max(i for i, line in enumerate(lines) if line.startswith("    return "))
+    return "".join(lines[:last_return]).encode()
 
 
 def garbage(text: str) -> bytes:
@@ -128,7 +130,7 @@ def another_key(text: str) -> bytes:
     "damage",
     [
         truncated_mid_line,
-        truncated_after_a_whole_line,
+        truncated_before_the_return,
         garbage,
         right_lines_around_a_broken_body,
         another_key,

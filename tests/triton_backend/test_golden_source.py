@@ -13,7 +13,7 @@ def k0_pointwise(x0, x1, y5, s0, s1, numel, BLOCK: tl.constexpr):
     mask = offs < numel
     i1 = offs % (s1)
     i0 = (offs // (s1))
-    t1 = tl.load(x0 + i0*s1 + i1, mask=mask)
+    t1 = tl.load(x0 + offs, mask=mask)
     t2 = tl.exp(t1)
     t3 = tl.load(x1 + i1, mask=mask)
     t4 = (t2 * t3)
