@@ -16,11 +16,14 @@ import numpy as np
 
 from benchmarks import training
 
-SIZES = ("small", "medium", "default", "large")
+SIZES = ("tiny", "small", "medium", "default", "large")
 
 # "default" is the 4096x4096 float32 for row-wise workloads (64 MB per array, past
 # the CPU caches); "medium" fits in a CPU's L3; "gpu" replaces "default" on the Triton backend.
+# "tiny" is for smoke tests in Triton's interpreter, which runs a row-wise kernel at about
+# 15 ms per row.
 ROWWISE = {
+    "tiny": (16, 64),
     "small": (256, 256),
     "medium": (2048, 1024),
     "default": (4096, 4096),
@@ -28,6 +31,7 @@ ROWWISE = {
     "large": (8192, 4096),
 }
 ADAM = {
+    "tiny": (1 << 12,),
     "small": (1 << 16,),
     "medium": (1 << 21,),
     "default": (1 << 24,),
@@ -36,6 +40,7 @@ ADAM = {
 }
 # (batch, inputs, hidden, outputs)
 MLP = {
+    "tiny": (8, 8, 16, 4),
     "small": (64, 32, 64, 16),
     "medium": (512, 512, 1024, 64),
     "default": (512, 512, 1024, 64),
@@ -44,6 +49,7 @@ MLP = {
 }
 # (examples, features)
 PER_EXAMPLE = {
+    "tiny": (16, 8),
     "small": (256, 64),
     "medium": (4096, 512),
     "default": (4096, 512),
@@ -52,6 +58,7 @@ PER_EXAMPLE = {
 }
 # (sequence, head dim)
 ATTENTION = {
+    "tiny": (16, 8),
     "small": (128, 32),
     "medium": (1024, 64),
     "default": (1024, 64),

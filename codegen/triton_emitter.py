@@ -679,6 +679,12 @@ class _ModuleWriter:
         self.launch.append(f"# {self.printer.eqn_text(step.eqn)}  (host fallback)")
         self.launch.append(f"{outs}, = rt.host_call({name}{', ' if args else ''}{args})")
 
+    def _stored_values(self) -> list:
+        values = list(self.fn.params)
+        for step in self.plan.steps:
+            values += [v for v, _ in step.outputs] if isinstance(step, Kernel) else step.outputs
+        return values
+
     def write(self) -> str:
         fn = self.fn
         lines = ["# jitlib Triton backend. Generated from this IR:"]
@@ -709,6 +715,10 @@ class _ModuleWriter:
                 if isinstance(dim, sympy.Symbol) and dim not in seen:
                     seen.add(dim)
                     body.append(f"{dim} = a{i}.shape[{axis}]")
+        sizes = {code(fusion.prod(v.type.shape)) for v in self._stored_values() if v.type.shape}
+        sizes = sorted(s for s in sizes if not s.isdigit() or int(s) >= 2**31)
+        if sizes:
+            body.append(f"rt.check_sizes({', '.join(sizes)})")
         for i, p in enumerate(fn.params):
             body.append(f"{self.name(p)} = rt.device(a{i}, {p.type.dtype!r})")
         for name, index in self.literals.items():

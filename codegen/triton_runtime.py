@@ -165,3 +165,17 @@ def cdiv(a: int, b: int) -> int:
 def pow2(n: int) -> int:
     """The power of two at least n (and at least 1)."""
     return 1 if n <= 1 else 1 << (int(n) - 1).bit_length()
+
+
+INDEX_LIMIT = 2**31  # kernels index with int32
+
+
+def check_sizes(*sizes: int) -> None:
+    """Refuse arrays whose element offsets would not fit the kernels' int32 indices."""
+    if max(sizes, default=0) >= INDEX_LIMIT:
+        from jitlib.errors import UnsupportedError
+
+        raise UnsupportedError(
+            f"an array of {max(sizes)} elements: the Triton backend indexes with int32, so "
+            f"arrays must have fewer than 2**31 elements (use backend='numpy')"
+        )

@@ -19,6 +19,7 @@ import math
 import multiprocessing
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -31,12 +32,13 @@ from rich.table import Table
 
 import jitlib as jl
 from benchmarks import timing
-from benchmarks.timing import median_time, no_sync
+from benchmarks.timing import Sample, device_sync, median_time, median_times, no_sync
 from benchmarks.workloads import BY_NAME, SIZES, WORKLOADS, Workload, flatten, resolve_size
+from codegen import triton_runtime
 
 DEVICE_SAMPLE_S = 2e-3  # back-to-back GPU calls per timed sample (see timing.sample)
 TINY_SAMPLE_S = 2e-2
-TRACE_BATCHES = (8, 16, 12, 24, 20)
+TRACE_BATCHES = (4, 8, 6, 12, 10)  # rows of 16 columns; none of 16, which would share its symbol
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -134,13 +136,9 @@ def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options
 # --- one workload ------------------------------------------------------------------------
 
 
-def _check(jitted: Callable, device_args: tuple, expected) -> str:
-    """Returns "ok", or why jitlib's result cannot be timed (a mismatch or a jitlib error)."""
-    try:
-        got = _to_host(jitted(*device_args))
-    except jl.JitError as error:
-        return f"error: {type(error).__name__}: {error}"
-    want = _to_host(expected)
+def _check(out, expected) -> str:
+    """Returns "ok", or how jitlib's result differs from eager numpy's."""
+    got, want = _to_host(out), _to_host(expected)
     if len(got) != len(want):
         return f"mismatch: {len(got)} results, eager numpy gives {len(want)}"
     for index, (g, w) in enumerate(zip(got, want, strict=True)):
@@ -153,40 +151,52 @@ def _check(jitted: Callable, device_args: tuple, expected) -> str:
     return "ok"
 
 
-def _compile_ms(workload: Workload, args: tuple, backend: str | None) -> float:
+def _first_call(jitted: Callable, device_args: tuple, sync, expected) -> tuple[float, str]:
+    """Seconds of the first call (trace, code generation, Triton's compile, one run) and
+    the check of its result: "ok", a mismatch, or the error that stopped it."""
     start = time.perf_counter()
-    jl.jit(workload.jitlib_source(), backend=backend).lower(*args).compile()
-    return (time.perf_counter() - start) * 1e3
+    try:
+        out = jitted(*device_args)
+        sync(out)
+    except Exception as error:  # reported per workload: a run lists every failing workload
+        return 0.0, f"error: {type(error).__name__}: {error}"
+    return time.perf_counter() - start, _check(out, expected)
 
 
-def _shape(args: tuple) -> str:
-    return ", ".join("x".join(map(str, a.shape)) for a in args)
-
-
-def _first_shape(shape: str) -> str:
-    """The table shows the first argument's shape; the JSON keeps all of them."""
-    return shape.split(", ")[0]
+def _kernel_figures(workload: Workload, args: tuple, options, compile_ms: float) -> dict:
+    """The Triton kernels one call launches, the ops left to the host, compile ms per kernel."""
+    lowered = jl.jit(workload.jitlib_source(), backend=options.backend).lower(*args)
+    kernel = lowered.compile().kernel
+    figures = {"kernels": kernel.kernels, "host_steps": list(kernel.host_steps)}
+    if kernel.kernels:
+        figures["compile_ms_per_kernel"] = compile_ms / kernel.kernels
+    return figures
 
 
 def _time_both(workload: Workload, options, args: tuple, expected, row: dict) -> float:
     """Adds eager and jitlib figures to `row` (only eager's and the status when jitlib fails
     the check); returns eager seconds."""
     device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
+    sync = device_sync(options.cupy)
     jitted = jl.jit(workload.jitlib_source(), backend=options.backend)
-    row["status"] = _check(jitted, device_args, expected)
-    eager = lambda: workload.fn(*args)  # noqa: E731
+    first_s, row["status"] = _first_call(jitted, device_args, sync, expected)
+    eager = Sample(lambda: workload.fn(*args))
     if row["status"] != "ok":
-        eager_s = _median_time(eager, options.repeat)
+        eager_s = median_time(eager, options.repeat)
         row["eager_ms"] = eager_s * 1e3
         return eager_s
-    eager_s, jitlib_s = _median_times([eager, _synced(jitted, device_args)], options.repeat)
+    jitlib = timing.sample(lambda: jitted(*device_args), sync, options.sample_s)
+    eager_s, jitlib_s = median_times([eager, jitlib], options.repeat)
     row["eager_ms"] = eager_s * 1e3
     row["jitlib_ms"] = jitlib_s * 1e3
     row["speedup"] = row["eager_ms"] / row["jitlib_ms"]
     row["gbs"] = workload.bytes_moved(args, expected) / jitlib_s / 1e9
     row["pct_copy"] = 100 * row["gbs"] / options.copy_gbs
     row["traces"] = jitted.cache_info().misses
-    row["compile_ms"] = _compile_ms(workload, args, options.backend)
+    # the first call compiled, then ran once as a cached call does
+    row["compile_ms"] = max(first_s - jitlib_s, 0.0) * 1e3
+    if options.resolved_backend == "triton":
+        row.update(_kernel_figures(workload, args, options, row["compile_ms"]))
     return eager_s
 
 
@@ -202,17 +212,32 @@ def _run(workload: Workload, options) -> dict:
     return row
 
 
+def _shape(args: tuple) -> str:
+    return ", ".join("x".join(map(str, a.shape)) for a in args)
+
+
+def _first_shape(shape: str) -> str:
+    """The table shows the first argument's shape; the JSON keeps all of them."""
+    return shape.split(", ")[0]
+
+
 # --- whole-run figures ---------------------------------------------------------------------
 
 
+def _tiny(x):
+    return x * 2.0 + 1.0
+
+
 def _tiny_call(options) -> dict:
-    """The cache-hit cost of a tiny jitted function against the same lambda run eagerly."""
-    fn = lambda x: x * 2.0 + 1.0  # noqa: E731  (the figure is about a lambda)
+    """µs per cache-hit call of a tiny jitted function (the dispatch cost: signature, guard,
+    launcher and kernel launch), and of the same function run eagerly on numpy."""
     x = np.random.default_rng(0).random(8, dtype=np.float32)
     device_x = options.cupy.asarray(x) if options.cupy else x
-    jitted = jl.jit(fn, backend=options.backend)
-    jitted(device_x)
-    return {"jitlib_us": _per_call_us(jitted, device_x), "eager_us": _per_call_us(fn, x)}
+    jitted = jl.jit(_tiny, backend=options.backend)
+    jitlib = timing.sample(lambda: jitted(device_x), device_sync(options.cupy), TINY_SAMPLE_S)
+    eager = timing.sample(lambda: _tiny(x), no_sync, TINY_SAMPLE_S)
+    jitlib_s, eager_s = median_times([jitlib, eager], repeat=7)
+    return {"jitlib_us": jitlib_s * 1e6, "eager_us": eager_s * 1e6}
 
 
 def _trace_count(options) -> int:
@@ -230,15 +255,30 @@ def _geomean(rows: list[dict]) -> float | None:
     return math.exp(statistics.fmean(map(math.log, speedups))) if speedups else None
 
 
+def _array_module(backend: str):
+    """CuPy when jitlib's results live on a GPU, else None."""
+    xp = triton_runtime.module() if backend == "triton" else np
+    return None if xp is np else xp
+
+
 def _resolve_options(options) -> argparse.Namespace:
-    """Adds the backend jitlib picks, whether it runs on the GPU, and the size key."""
+    """Adds the backend jitlib picks, where it runs, and the size key."""
     probe = jl.jit(lambda x: x + 1.0, backend=options.backend).lower(np.ones(4, np.float32))
     options.resolved_backend = probe.backend
-    interpreted = os.environ.get("TRITON_INTERPRET") == "1"
-    options.cupy = _cupy() if probe.backend == "triton" and not interpreted else None
+    options.cupy = _array_module(probe.backend)
     options.on_gpu = options.cupy is not None
+    options.interpreted = probe.backend == "triton" and triton_runtime.interpreting()
+    options.sample_s = DEVICE_SAMPLE_S if options.on_gpu else 0.0
     options.size_key = resolve_size(options.size, options.on_gpu)
     return options
+
+
+def _device_name(options) -> str:
+    if options.cupy is None:
+        return "CPU (Triton interpreter)" if options.interpreted else "CPU"
+    cuda = options.cupy.cuda
+    name = cuda.runtime.getDeviceProperties(cuda.Device().id)["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
 
 
 # --- output ------------------------------------------------------------------------------
@@ -254,13 +294,21 @@ def _compare_cell(result: dict) -> str:
     return f"{result['ms']:.2f} ms ({result['speedup']:.2f}x)"
 
 
+def _kernels_cell(row: dict) -> str:
+    if "kernels" not in row:
+        return "-"
+    hosts = len(row["host_steps"])
+    return f"{row['kernels']} +{hosts} host" if hosts else str(row["kernels"])
+
+
 def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
+    triton = backend == "triton"
     table = Table(title=f"jitlib-bench ({backend} backend)")
     table.add_column("workload", no_wrap=True)
     table.add_column("size", no_wrap=True)
-    for column in ("eager ms", "jitlib ms", "speedup", "GB/s"):
-        table.add_column(column, justify="right")
-    for column in ("% copy BW", "compile ms", *compare):
+    numbers = ["eager ms", "jitlib ms", "speedup", "GB/s", "% copy BW"]
+    numbers += ["kernels", "compile ms", "ms/kernel"] if triton else ["compile ms"]
+    for column in (*numbers, *compare):
         table.add_column(column, justify="right")
     for row in rows:
         jitlib_cell = _number(row.get("jitlib_ms"))
@@ -269,7 +317,10 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
         speedup = row.get("speedup")
         cells = [row["workload"], _first_shape(row["shape"]), _number(row["eager_ms"]), jitlib_cell]
         cells += [f"{speedup:.2f}x" if speedup else "-", _number(row.get("gbs"), 1)]
-        cells += [_number(row.get("pct_copy"), 0), _number(row.get("compile_ms"), 1)]
+        cells += [_number(row.get("pct_copy"), 0)]
+        cells += [_kernels_cell(row)] if triton else []
+        cells += [_number(row.get("compile_ms"), 0)]
+        cells += [_number(row.get("compile_ms_per_kernel"), 0)] if triton else []
         cells += [
             _compare_cell(row.get("compare", {}).get(name, {"status": "-"})) for name in compare
         ]
@@ -282,52 +333,70 @@ def _print_summary(console: Console, report: dict) -> None:
     for row in report["rows"]:
         if row["status"] != "ok":
             console.print(f"[red]{row['workload']}[/red]: {escape(row['status'])}")
+        for name, result in row.get("compare", {}).items():
+            if "message" in result:
+                console.print(f"{row['workload']} under {name}: {escape(result['message'][:300])}")
     tiny = report["tiny_call_us"]
+    where = " (Triton interpreter: the kernel runs on the CPU)" if report["interpreted"] else ""
     console.print(
-        f"cached call of a tiny jitted function: {tiny['jitlib_us']:.1f} µs "
-        f"(the same lambda eagerly: {tiny['eager_us']:.1f} µs)"
+        f"dispatch: {report['dispatch_us']:.1f} µs per cached call of a tiny jitted function"
+        f"{where}; the same function eagerly in numpy: {tiny['eager_us']:.1f} µs"
     )
     batches = ", ".join(map(str, TRACE_BATCHES))
     console.print(f"traces after batch sizes {batches}: {report['traces']} (expected 1)")
-    console.print(f"copy bandwidth: {report['copy_bandwidth_gbs']:.1f} GB/s")
+    console.print(f"copy bandwidth of {report['device']}: {report['copy_bandwidth_gbs']:.1f} GB/s")
     console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
 
 
 def _run_in_fresh_process(name: str, options) -> dict:
     """One workload in a new process: what earlier workloads did to the allocator (its
-    thresholds, memory it kept) would otherwise tilt this one's eager-vs-jitlib figures."""
+    thresholds, memory it kept) would otherwise tilt this one's eager-vs-jitlib figures, and
+    its kernels would already be compiled."""
     plain = {key: value for key, value in vars(options).items() if key != "cupy"}
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_run_by_name, (name, plain))
 
 
 def _run_by_name(name: str, plain: dict) -> dict:
+    # the caches of generated code made for this run: compile times are a first run's
+    os.environ["JITLIB_CACHE_DIR"] = os.path.join(plain["cache_root"], "jitlib")
+    os.environ["TRITON_CACHE_DIR"] = os.path.join(plain["cache_root"], "triton")
     options = argparse.Namespace(**plain)
-    options.cupy = _cupy() if options.on_gpu else None
+    options.cupy = _array_module(options.resolved_backend) if options.on_gpu else None
+    # set up CuPy and Triton's driver before anything is timed
+    x = np.ones(8, np.float32)
+    device_sync(options.cupy)(jl.jit(_tiny, backend=options.backend)(x))
     return _run(BY_NAME[name], options)
 
 
 def _measure(options, console: Console) -> dict:
     """Runs every chosen workload and the whole-run figures, under a progress bar."""
     chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
-    options.copy_gbs = _copy_bandwidth(options.cupy)
+    options.copy_gbs = timing.copy_bandwidth(options.cupy, options.sample_s)
     rows = []
-    with Progress(console=console, transient=True) as progress:
+    with (
+        Progress(console=console, transient=True) as progress,
+        tempfile.TemporaryDirectory(prefix="jitlib-bench-") as cache_root,
+    ):
+        options.cache_root = cache_root
         task = progress.add_task("benchmarking", total=len(chosen) + 1)
         for workload in chosen:
             progress.update(task, description=f"{workload.name} ({options.size_key})")
             rows.append(_run_in_fresh_process(workload.name, options))
             progress.advance(task)
-        progress.update(task, description="tiny call and trace count")
+        progress.update(task, description="dispatch and trace count")
         tiny, traces = _tiny_call(options), _trace_count(options)
         progress.advance(task)
     return {
         "backend": options.resolved_backend,
+        "device": _device_name(options),
+        "interpreted": options.interpreted,
         "size": options.size_key,
         "sizes": {row["workload"]: row["shape"] for row in rows},
         "compare": options.compare,
         "copy_bandwidth_gbs": options.copy_gbs,
         "rows": rows,
+        "dispatch_us": tiny["jitlib_us"],
         "tiny_call_us": tiny,
         "traces": traces,
         "geomean_speedup": _geomean(rows),

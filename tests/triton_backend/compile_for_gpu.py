@@ -49,6 +49,10 @@ def _extra():
         ("int_ops", lambda a: (a // 3, a % -4, np.maximum(a, 1), a.argmax(axis=1)), (ints,)),
         ("concat_pad", lambda x: np.concatenate([x, np.pad(x, 1)[1:-1, 1:-1] * 2.0], axis=0), (x,)),
         ("float64", lambda x: np.tanh(x.astype(np.float64)).sum(axis=0), (x,)),
+        ("matmul_f64", lambda a, b: np.tanh(a @ b), (x.astype(np.float64), x.T.astype(np.float64))),
+        ("matmul_f16", lambda a, b: a @ b + 1.0, (x.astype(np.float16), x.T.astype(np.float16))),
+        ("half", lambda h: np.exp(h) * h.max(axis=1, keepdims=True), (x.astype(np.float16),)),
+        ("batched", lambda a, b: a @ b, (np.stack([x, x]), x.T.copy())),
     ]
 
 
