@@ -795,8 +795,9 @@ def emit(fn: Function) -> TritonKernel:
     first_line = f"# jitlib-triton {key}"
 
     def generate() -> str:
-        writer = _ModuleWriter(fn)
-        body = writer.write()
+        with shapes.assuming(fn.guards):  # the planner and the index maths use the guards
+            writer = _ModuleWriter(fn)
+            body = writer.write()
         return f"{first_line}\n# kernels: {writer.kernels}\n{body}"
 
     module = disk_cache.load_module("triton", stem, first_line, generate)

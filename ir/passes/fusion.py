@@ -196,10 +196,6 @@ class Domain:
             return False
         return self.axes == other.axes and shapes_equal(self.shape, other.shape)
 
-    def bounds(self) -> dict:
-        """index symbol -> the size of its axis."""
-        return dict(zip(self.symbols(), self.shape))
-
 
 def shapes_equal(a: tuple, b: tuple) -> bool:
     try:
@@ -683,8 +679,7 @@ def _unravel(flat, shape: tuple, axes: list, result: list) -> None:
 
 
 def floordiv(expr, divisor):
-    """expr // divisor for non-negative expr, with `q*divisor + r` simplified to q when r is
-    an index symbol (r < divisor never holds symbolically, so the emitter keeps it exact)."""
+    """expr // divisor for a non-negative expr."""
     if divisor == 1:
         return expr
     return sympy.floor(sympy.sympify(expr) / divisor)

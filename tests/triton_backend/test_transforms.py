@@ -269,3 +269,20 @@ def test_jitted_grad_traces_once_for_three_batch_sizes():
         grads = jitted(w1, b1, w2, x, y)
         check_grad(mlp_loss, (w1, b1, w2, x, y), grads, (0, 1, 2))
     assert jitted.cache_info() == (2, 1, 1)
+
+
+def test_output_shape_equal_to_the_domain_only_under_a_guard():
+    """Regression: a (6, s0) output of a reduction over (6, 6) rows, equal only under the
+    guard s0 == 6, crashed the emitter (it compared shapes outside the guards)."""
+
+    def f(x):
+        a = np.tanh(x.reshape(2, 3)).reshape(-1)
+        return (a[:, None] * a).sum(axis=1)[:, None] * x
+
+    x = np.random.default_rng(5).standard_normal(6)
+    np.testing.assert_allclose(jl.jit(f, backend="triton")(x), f(x), rtol=1e-12)
+    jac = jl.jit(jl.jacrev(lambda x: np.tanh(x.reshape(2, 3)).sum(axis=0)), backend="triton")
+    want = np.zeros((3, 6))
+    for j in range(6):
+        want[j % 3, j] = 1 - np.tanh(x[j]) ** 2
+    np.testing.assert_allclose(jac(x), want, rtol=1e-12, atol=1e-15)
