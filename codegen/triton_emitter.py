@@ -13,546 +13,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
-import math
 import re
 import sys
 from dataclasses import dataclass
 
-import numpy as np
 import sympy
 
 from codegen import numpy_emitter, triton_runtime
-from ir import Function, as_text, dtypes, shapes
+from codegen.triton_kernels import KernelWriter, Reduce, code, contracted, supported
+from ir import Function, as_text, shapes
 from ir.core import Eqn
-from ir.ops import OPS
 from ir.passes import fusion
-from ir.passes.fusion import Apply, Checked, Const, Dot, IndexValue, Kernel, Load, Pred, Reduce
+from ir.passes.fusion import Kernel, Load
 from ir.printer import _Printer, numbering
 
-TL = {
-    "bool": "tl.int1",
-    "int32": "tl.int32",
-    "int64": "tl.int64",
-    "float16": "tl.float16",
-    "bfloat16": "tl.bfloat16",
-    "float32": "tl.float32",
-    "float64": "tl.float64",
-}
-LOW_PRECISION = ("float16", "bfloat16")  # computed in float32, rounded per op like numpy
-
-# reduction op -> (combine function for loops and tl.reduce, identity by dtype kind)
-REDUCTIONS = {
-    "sum": ("red.add", lambda dt: 0),
-    "prod": ("red.mul", lambda dt: 1),
-    "max": ("red.max_nan", lambda dt: _lowest(dt)),
-    "min": ("red.min_nan", lambda dt: _highest(dt)),
-    "any": ("red.logical_or", lambda dt: False),
-    "all": ("red.logical_and", lambda dt: True),
-    "argmax": ("red.argmax", lambda dt: _lowest(dt)),
-    "argmin": ("red.argmin", lambda dt: _highest(dt)),
-}
 MAX_ROW_BLOCK = 8192  # longest reduced row kept whole in one block; longer rows loop
 
-
-def _lowest(dtype: str):
-    if dtypes.is_float(dtype):
-        return -math.inf
-    return False if dtype == "bool" else int(np.iinfo(dtype).min)
-
-
-def _highest(dtype: str):
-    if dtypes.is_float(dtype):
-        return math.inf
-    return True if dtype == "bool" else int(np.iinfo(dtype).max)
-
-
-# --- which equations kernels compute ---------------------------------------------------------
-
-
-def supported(eqn: Eqn) -> bool:
-    """Whether a kernel can compute the equation (else it runs as a host step)."""
-    op = eqn.op
-    if op.triton is None:
-        return False
-    if "elementwise" in op.tags and callable(op.triton):
-        ins = [x.type.dtype for x in eqn.inputs]
-        return op.triton(compute_dtype(op.name, ins, eqn.out.type.dtype)) is not None
-    if "matmul" in op.tags:
-        kinds = {x.type.dtype for x in eqn.inputs}
-        return len(kinds) == 1 and dtypes.is_float(kinds.pop())
-    return True
-
-
-# --- index expressions ------------------------------------------------------------------------
-
-
-class _IndexPrinter(shapes._DimPrinter):
-    """Triton source for index expressions (non-negative ints: // and % are exact)."""
-
-    def _print_Max(self, expr):
-        return self._nest("tl.maximum", expr.args)
-
-    def _print_Min(self, expr):
-        return self._nest("tl.minimum", expr.args)
-
-    def _nest(self, fn: str, args) -> str:
-        text = self._print(args[-1])
-        for arg in reversed(args[:-1]):
-            text = f"{fn}({self._print(arg)}, {text})"
-        return text
-
-    def _print_Pow(self, expr):
-        base, exponent = expr.args
-        if exponent.is_Integer and exponent > 0:
-            return "(" + " * ".join([self._operand(base)] * int(exponent)) + ")"
-        raise ValueError(f"no integer form for the index expression {expr}")
-
-    def _print_Relational(self, expr):
-        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
-
-    def _print_And(self, expr):
-        return " & ".join(f"({self._print(a)})" for a in expr.args)
-
-    def _print_BooleanTrue(self, expr):
-        return "True"
-
-    def _print_BooleanFalse(self, expr):
-        return "False"
-
-
-def code(expr) -> str:
-    return _IndexPrinter().doprint(sympy.sympify(expr))
-
-
-def _offset(index: tuple, shape: tuple):
-    """The C-order element offset of `index` in an array of `shape`."""
-    offset, stride = sympy.Integer(0), sympy.Integer(1)
-    for i, d in zip(reversed(index), reversed(shape)):
-        if not fusion.provably_one(d):
-            offset = offset + sympy.sympify(i) * stride
-        stride = stride * d
-    return offset
-
-
-# --- constants --------------------------------------------------------------------------------
-
-
-def _constant(value, dtype: str) -> str:
-    """A typed scalar, exact for every dtype (`tl.full` builds it in the dtype itself)."""
-    if dtype == "bool":
-        return f"tl.full([], {bool(value)}, tl.int1)"
-    if dtypes.is_int(dtype):
-        return f"tl.full([], {int(value)}, {TL[dtype]})"
-    value = float(value)
-    text = repr(value) if math.isfinite(value) else f'float("{value}")'
-    return f"tl.full([], {text}, {TL[dtype]})"
-
-
-def _cast(text: str, source: str, target: str) -> str:
-    if source == target:
-        return text
-    if target == "bool":
-        return f"({text} != 0)"
-    return f"{text}.to({TL[target]})"
-
-
-def compute_dtype(op: str, ins: list, out: str) -> str:
-    """The dtype numpy's loop computes in: the promoted inputs (comparisons and float
-    predicates), bool (logical ops), float32 for half precision, else the result's."""
-    if op in ("select", "convert"):
-        return out
-    if "comparison" in OPS[op].tags or op in ("isnan", "isinf", "isfinite", "signbit"):
-        common = np.result_type(*[np.dtype("float32" if d == "bfloat16" else d) for d in ins]).name
-        return "float32" if common in LOW_PRECISION else common
-    if op.startswith("logical"):
-        return "bool"
-    return "float32" if out in LOW_PRECISION else out
-
-
-# --- kernels ----------------------------------------------------------------------------------
-
-
-class _KernelWriter:
-    """Writes one kernel: arguments, index set-up, the nodes, the stores."""
-
-    def __init__(self, kernel: Kernel, name: str, numbers: dict):
-        self.kernel = kernel
-        self.domain = kernel.domain
-        self.name = name
-        self.numbers = numbers
-        self.lines: list = []
-        self.memo: dict = {}  # node -> variable (outer scope)
-        self.inner: dict | None = None  # node -> variable inside a column loop
-        self.count = 0
-        self.inputs = kernel.inputs()
-        self.gathers = [n for n in self._nodes() if isinstance(n, Checked)]
-        self.col = set(self.domain.col_symbols()) if self.domain.kind == "reduction" else set()
-        kind = self.domain.kind
-        self.vector_symbols = (
-            self.col
-            if kind == "reduction"
-            else set(self.domain.symbols()[-2:])
-            if kind == "matmul"
-            else set(self.domain.symbols())
-        )
-        self.level: dict = {}
-        self.flat = _offset(self.domain.symbols(), self.domain.shape)
-
-    def _nodes(self) -> list:
-        return fusion.walk_nodes([n for _, n in self.kernel.outputs])
-
-    # -- names ------------------------------------------------------------------------------
-    def arg(self, value) -> str:
-        return f"x{self.numbers[id(value)]}"
-
-    def out(self, value) -> str:
-        return f"y{self.numbers[id(value)]}"
-
-    def fresh(self, prefix: str = "t") -> str:
-        self.count += 1
-        return f"{prefix}{self.count}"
-
-    def emit(self, line: str, depth: int = 1) -> None:
-        self.lines.append("    " * depth + line)
-
-    # -- levels (reduction kernels): does a node vary along the reduced axes? ---------------
-    def is_col(self, node) -> bool:
-        if not self.col or isinstance(node, Reduce):
-            return False
-        if node not in self.level:
-            free = set().union(
-                *[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()]
-            )
-            self.level[node] = bool(free & self.col) or any(
-                self.is_col(c) for c in fusion.children(node)
-            )
-        return self.level[node]
-
-    # -- nodes --------------------------------------------------------------------------------
-    def var(self, node, depth: int) -> str:
-        # inside a column loop, whatever is not already defined before it is defined in it
-        looping = self.inner is not None and (self.is_col(node) or node not in self.memo)
-        scope = self.inner if looping else self.memo
-        if node not in scope:
-            text = self.render(node, depth)
-            if isinstance(node, Checked):
-                scope[node] = text
-            else:
-                name = self.fresh()
-                self.emit(f"{name} = {text}", depth)
-                scope[node] = name
-        return scope[node]
-
-    def mask_for(self, exprs) -> str | None:
-        """The domain's mask for a read whose address varies across the block (None for a
-        scalar read, which is always in bounds)."""
-        free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
-        gathers = {g.symbol: g for g in self.gathers}
-        varying = {
-            s
-            for s in free
-            if s in self.vector_symbols
-            or (s in gathers and (self.domain.kind != "reduction" or self.is_col(gathers[s])))
-        }
-        if not varying:
-            return None
-        if self.domain.kind == "reduction":
-            return "cmask"
-        return "mask"
-
-    def render(self, node, depth: int) -> str:
-        if isinstance(node, Load):
-            for dep in node.deps:
-                self.var(dep, depth)
-            offset = _offset(node.index, node.value.type.shape)
-            mask = self.mask_for(node.index)
-            if self.domain.kind == "pointwise" and offset == self.flat:
-                offset = sympy.Symbol("offs")  # reads in step with the output: contiguous
-            offset = (
-                self.tile(offset, ("m", "n"), "BM, BN")
-                if mask and self.domain.kind == "matmul"
-                else code(offset)
-            )
-            where = f", mask={mask}" if mask else ""
-            return f"tl.load({self.arg(node.value)} + {offset}{where})"
-        if isinstance(node, Const):
-            return _constant(node.value, node.dtype)
-        if isinstance(node, IndexValue | Pred):
-            for dep in node.deps:
-                self.var(dep, depth)
-            text = code(node.expr)
-            if isinstance(node, Pred):
-                return text
-            return f"tl.cast({text}, {TL[node.dtype]})"
-        if isinstance(node, Apply):
-            return self.apply(node, depth)
-        if isinstance(node, Checked):
-            return self.checked(node, depth)
-        if isinstance(node, Reduce):
-            return self.reduce_block(node, depth)
-        if isinstance(node, Dot):
-            return f"acc.to({TL[node.dtype]})"
-        raise AssertionError(node)
-
-    def apply(self, node: Apply, depth: int) -> str:
-        compute = compute_dtype(node.op, [a.dtype for a in node.args], node.dtype)
-        args = [self.var(a, depth) for a in node.args]
-        if node.op == "select":
-            cond = _cast(args[0], node.args[0].dtype, "bool")
-            return f"tl.where({cond}, {args[1]}, {args[2]})"
-        if node.op == "convert":
-            return _cast(args[0], node.args[0].dtype, node.dtype)
-        cast = [_cast(a, n.dtype, compute) for a, n in zip(args, node.args)]
-        text = OPS[node.op].triton(compute)
-        if compute == "bool":  # as int8: Triton's interpreter mistypes a scalar int1 & a block
-            cast = [f"{c}.to(tl.int8)" for c in cast]
-            text = f"({text}) != 0"
-        result_dtype = (
-            "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
-        )
-        text = text.format(*cast)
-        return _cast(text if _is_call(text) else f"({text})", result_dtype, node.dtype)
-
-    def checked(self, node: Checked, depth: int) -> str:
-        """Define the gather index symbol: negative indices count from the end; an index
-        still out of range sets the error flag and reads element 0."""
-        raw = self.var(node.index, depth)
-        length = code(node.length)
-        name = node.symbol.name
-        mask = self.mask_for([]) if self.domain.kind != "reduction" else None
-        live = mask or ("cmask" if self.is_col(node) else None)
-        self.emit(f"{name} = tl.where({raw} < 0, {raw} + {length}, {raw})", depth)
-        self.emit(f"bad = ({name} < 0) | ({name} >= {length})", depth)
-        flag = f"bad & {live}" if live else "bad"
-        self.emit(f"tl.store(err + tl.zeros_like(bad.to(tl.int32)), 1, mask={flag})", depth)
-        self.emit(f"{name} = tl.where(bad, 0, {name}).to(tl.int32)", depth)
-        return name
-
-    # -- reductions -----------------------------------------------------------------------------
-    def reduce_block(self, node: Reduce, depth: int) -> str:
-        """A whole row in one block: reduce the body's vector at once."""
-        body = self.var(node.body, depth)
-        return self._final(node, self._masked(node, body), "c", depth)
-
-    def _masked(self, node: Reduce, body: str) -> str:
-        fn, identity = REDUCTIONS[node.op]
-        kind = self._acc_dtype(node)
-        value = _cast(body, node.body.dtype, kind)
-        return f"tl.where(cmask, {value}, {_constant(identity(kind), kind)})"
-
-    def _acc_dtype(self, node: Reduce) -> str:
-        if node.op in ("argmax", "argmin"):
-            source = node.body.dtype
-            return "float32" if source in LOW_PRECISION else source
-        if node.op in ("any", "all"):
-            return "bool"
-        return "float32" if node.dtype in LOW_PRECISION else node.dtype
-
-    def _final(self, node: Reduce, values: str, positions: str, depth: int) -> str:
-        fn, _ = REDUCTIONS[node.op]
-        if node.op in ("argmax", "argmin"):
-            name = self.fresh("best")
-            self.emit(f"_, {name} = tl.reduce(({values}, {positions}), 0, {fn})", depth)
-            return f"{name}.to({TL[node.dtype]})"
-        if node.op == "sum":
-            return _cast(f"tl.sum({values}, axis=0)", self._acc_dtype(node), node.dtype)
-        return _cast(f"tl.reduce({values}, 0, {fn})", self._acc_dtype(node), node.dtype)
-
-    # -- prologue per domain ------------------------------------------------------------------------
-    def unravel(self, flat: str, symbols: tuple, dims: tuple, depth: int) -> None:
-        stride = None
-        for symbol, dim in reversed(list(zip(symbols, dims))):
-            source = flat if stride is None else f"({flat} // ({code(stride)}))"
-            if symbol is symbols[0]:
-                self.emit(f"{symbol} = {source}", depth)
-            else:
-                self.emit(f"{symbol} = {source} % ({code(dim)})", depth)
-            stride = dim if stride is None else stride * dim
-
-    def store(self, value, node, depth: int, mask: str | None) -> None:
-        index = self.domain.index_for(value)
-        offset = _offset(index, value.type.shape)
-        kind = self.domain.kind
-        if kind == "pointwise":  # outputs have the domain's shape: the flat index is offs
-            offset = "offs"
-        elif kind == "matmul":
-            offset = self.tile(offset, ("m", "n"), "BM, BN")
-        elif mask and not sympy.sympify(offset).free_symbols & self.col:
-            offset = f"{code(offset)} + tl.zeros_like(c)"  # reduced axes of size 1
-        else:
-            offset = code(offset)
-        text = _cast(self.var(node, depth), node.dtype, value.type.dtype)
-        where = f", mask={mask}" if mask else ""
-        self.emit(f"tl.store({self.out(value)} + {offset}, {text}{where})", depth)
-
-    def pointwise(self) -> None:
-        d = self.domain
-        self.emit("offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)")
-        self.emit("mask = offs < numel")
-        self.unravel("offs", d.symbols(), d.shape, 1)
-        for value, node in self.kernel.outputs:
-            self.store(value, node, 1, "mask")
-
-    def reduction(self, looped: bool) -> None:
-        d = self.domain
-        rows = d.row_index()
-        if rows:
-            self.emit("row = tl.program_id(0)")
-            self.unravel("row", rows, d.rows(), 1)
-        row_outs = [(v, n) for v, n in self.kernel.outputs if not self.is_col(n) and _is_row(d, v)]
-        col_outs = [(v, n) for v, n in self.kernel.outputs if (v, n) not in row_outs]
-        if not looped:
-            self.emit("c = tl.arange(0, BLOCK)")
-            self.emit("cmask = c < numel")
-            self.unravel("c", d.col_symbols(), d.reduced(), 1)
-            for value, node in row_outs:
-                self.store(value, node, 1, None)
-            for value, node in col_outs:
-                self.store(value, node, 1, "cmask")
-            return
-        for node in self._nodes():
-            if isinstance(node, Reduce):
-                self.reduce_loop(node)
-        for value, node in row_outs:
-            self.store(value, node, 1, None)
-        if col_outs:
-            self.hoist([n for _, n in col_outs])
-            self.column_loop()
-            for value, node in col_outs:
-                self.store(value, node, 2, "cmask")
-            self.inner = None
-
-    def hoist(self, roots: list) -> None:
-        """Compute once, before a column loop, the row-level nodes under `roots` whose
-        reductions are already done (scalars need not be recomputed per block)."""
-        ready: dict = {}
-        for sub in fusion.walk_nodes(roots):
-            inputs_ready = all(ready.get(c, False) for c in fusion.children(sub))
-            if isinstance(sub, Reduce):
-                ready[sub] = sub in self.memo
-            elif self.is_col(sub) or not inputs_ready:
-                ready[sub] = False
-            else:
-                ready[sub] = True
-                self.var(sub, 1)
-
-    def column_loop(self) -> None:
-        d = self.domain
-        self.inner = {}
-        self.emit("for start in range(0, numel, BLOCK):")
-        self.emit("c = start + tl.arange(0, BLOCK)", 2)
-        self.emit("cmask = c < numel", 2)
-        self.unravel("c", d.col_symbols(), d.reduced(), 2)
-
-    def reduce_loop(self, node: Reduce) -> None:
-        """A row longer than a block: accumulate block by block, then reduce the vector."""
-        self.hoist([node.body])
-        fn, identity = REDUCTIONS[node.op]
-        kind = self._acc_dtype(node)
-        acc = self.fresh("acc")
-        self.emit(f"{acc} = tl.full([BLOCK], {_constant(identity(kind), kind)}, {TL[kind]})")
-        arg = node.op in ("argmax", "argmin")
-        if arg:
-            self.emit(f"{acc}_at = tl.full([BLOCK], 2147483647, tl.int32)")
-        self.column_loop()
-        body = self.var(node.body, 2)
-        masked = self._masked(node, body)
-        if arg:
-            self.emit(
-                f"{acc}, {acc}_at = {fn}({acc}, {acc}_at, {masked}, tl.where(cmask, c, 2147483647))",
-                2,
-            )
-        elif node.op == "sum":
-            self.emit(f"{acc} += {masked}", 2)
-        else:
-            self.emit(f"{acc} = {fn}({acc}, {masked})", 2)
-        self.inner = None
-        result = self._final(node, acc, f"{acc}_at", 1)
-        name = self.fresh()
-        self.emit(f"{name} = {result}")
-        self.memo[node] = name
-
-    def matmul(self) -> None:
-        d = self.domain
-        dot = next(n for n in self._nodes() if isinstance(n, Dot))
-        batch = d.symbols()[:-2]
-        M, N = d.shape[-2], d.shape[-1]
-        K = dot.a.value.type.shape[-1] if False else _contracted(d.eqn)
-        self.emit("pid = tl.program_id(0)")
-        self.emit(f"grid_n = tl.cdiv({code(N)}, BN)")
-        self.emit(f"tiles = tl.cdiv({code(M)}, BM) * grid_n")
-        self.emit("tile = pid % tiles")
-        self.emit("m = ((tile // grid_n) * BM + tl.arange(0, BM))[:, None]")
-        self.emit("n = ((tile % grid_n) * BN + tl.arange(0, BN))[None, :]")
-        if batch:
-            self.emit("batch = pid // tiles")
-            self.unravel("batch", batch, d.shape[:-2], 1)
-        acc_dtype = "float64" if dot.dtype == "float64" else "float32"
-        self.emit(f"acc = tl.zeros([BM, BN], {TL[acc_dtype]})")
-        self.emit(f"for k0 in range(0, {code(K)}, BK):")
-        self.emit("ka = (k0 + tl.arange(0, BK))[None, :]", 2)
-        self.emit("kb = (k0 + tl.arange(0, BK))[:, None]", 2)
-        a_off = self.tile(_offset(dot.a.index, dot.a.value.type.shape), ("m", "ka"), "BM, BK")
-        b_off = self.tile(_offset(dot.b.index, dot.b.value.type.shape), ("kb", "n"), "BK, BN")
-        self.emit(
-            f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {code(M)}) & (ka < {code(K)}), other=0.0)",
-            2,
-        )
-        self.emit(
-            f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {code(K)}) & (n < {code(N)}), other=0.0)",
-            2,
-        )
-        precision = ', input_precision="ieee"' if dot.dtype in ("float32", "float64") else ""
-        self.emit(f"acc = tl.dot(a, b, acc{precision})", 2)
-        self.emit(f"mask = (m < {code(M)}) & (n < {code(N)})")
-        for value, node in self.kernel.outputs:
-            self.store(value, node, 1, "mask")
-
-    def tile(self, offset, axes: tuple, shape: str) -> str:
-        """A 2-D tile's offsets: broadcast to the whole tile when an axis has size 1 (its
-        index is 0, so the expression does not vary along it)."""
-        names = {s.name for s in sympy.sympify(offset).free_symbols}
-        text = code(offset)
-        return text if set(axes) <= names else f"({text}) + tl.zeros([{shape}], tl.int32)"
-
-    # -- the whole kernel -----------------------------------------------------------------------------
-    def write(self, symbols: list, looped: bool = False) -> list:
-        d = self.domain
-        params = [self.arg(v) for v in self.inputs] + [self.out(v) for v, _ in self.kernel.outputs]
-        params += ["err"] if self.gathers else []
-        params += [str(s) for s in symbols]
-        if d.kind == "matmul":
-            params += ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
-            self.matmul()
-        else:
-            params += ["numel", "BLOCK: tl.constexpr"]
-            if d.kind == "pointwise":
-                self.pointwise()
-            else:
-                self.reduction(looped)
-        return ["@triton.jit", f"def {self.name}({', '.join(params)}):", *self.lines]
-
-
-def _is_call(text: str) -> bool:
-    """`f(...)` as one call (so it needs no parentheses around it)."""
-    if not text.endswith(")") or "(" not in text or text.startswith("("):
-        return False
-    depth = 0
-    for position, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and char == ")":
-            return position == len(text) - 1
-    return False
-
-
-def _is_row(domain, value) -> bool:
-    return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(
-        value.type.shape, domain.shape
-    )
-
-
-def _contracted(eqn: Eqn):
-    return eqn.inputs[0].type.shape[-1]
+__all__ = ["MAX_ROW_BLOCK", "TritonKernel", "emit", "supported"]
 
 
 # --- the module: kernels, host steps and the launcher -------------------------------------------
@@ -591,7 +68,7 @@ class _ModuleWriter:
     def name(self, value) -> str:
         return f"v{self.numbers[id(value)]}"
 
-    def symbols_of(self, kernel: Kernel, writer: _KernelWriter) -> list:
+    def symbols_of(self, kernel: Kernel, writer: KernelWriter) -> list:
         exprs = list(kernel.domain.shape)
         for node in writer._nodes():
             exprs += list(fusion.index_exprs(node))
@@ -612,12 +89,12 @@ class _ModuleWriter:
         number = self.kernels
         self.kernels += 1
         name = f"k{number}_{kernel.domain.kind}"
-        writer = _KernelWriter(kernel, name, self.numbers)
+        writer = KernelWriter(kernel, name, self.numbers)
         symbols = self.symbols_of(kernel, writer)
         self.kernel_lines += self.header(kernel) + writer.write(symbols) + [""]
         looped = None
         if kernel.domain.kind == "reduction":
-            looped = _KernelWriter(kernel, f"{name}_loop", self.numbers)
+            looped = KernelWriter(kernel, f"{name}_loop", self.numbers)
             self.kernel_lines += looped.write(symbols, looped=True) + [""]
         self.gathers |= bool(writer.gathers)
         # launch
@@ -664,7 +141,7 @@ class _ModuleWriter:
         else:
             M, N = code(d.shape[-2]), code(d.shape[-1])
             batch = code(fusion.prod(d.shape[:-2]))
-            out.append(f"bm, bn, bk = te.matmul_blocks({M}, {N}, {code(_contracted(d.eqn))})")
+            out.append(f"bm, bn, bk = te.matmul_blocks({M}, {N}, {code(contracted(d.eqn))})")
             out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
             out.append("if tiles:")
             out.append(
@@ -765,10 +242,11 @@ def pow2_floor(n: int) -> int:
 @functools.cache
 def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
-    from codegen import triton_combine, triton_prelude, triton_runtime
+    from codegen import triton_combine, triton_kernels, triton_prelude
 
     digest = hashlib.sha256()
-    for module in (sys.modules[__name__], fusion, triton_combine, triton_prelude, triton_runtime):
+    modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime)
+    for module in (sys.modules[__name__], fusion, *modules):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]
 

@@ -369,8 +369,9 @@ def _run_by_name(name: str, plain: dict) -> dict:
     return _run(BY_NAME[name], options)
 
 
-def _measure(options, console: Console) -> dict:
-    """Runs every chosen workload and the whole-run figures, under a progress bar."""
+def _measure(options, console: Console, on_row: Callable[[list], None]) -> dict:
+    """Runs every chosen workload and the whole-run figures, under a progress bar; calls
+    `on_row(rows)` after each workload."""
     chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
     options.copy_gbs = timing.copy_bandwidth(options.cupy, options.sample_s)
     rows = []
@@ -383,6 +384,7 @@ def _measure(options, console: Console) -> dict:
         for workload in chosen:
             progress.update(task, description=f"{workload.name} ({options.size_key})")
             rows.append(_run_in_fresh_process(workload.name, options))
+            on_row(rows)
             progress.advance(task)
         progress.update(task, description="dispatch and trace count")
         tiny, traces = _tiny_call(options), _trace_count(options)
@@ -413,12 +415,19 @@ def main(argv: list[str] | None = None) -> int:
     except jl.JitError as error:  # e.g. a backend that cannot run here
         console.print(f"[red]jitlib-bench:[/red] {escape(str(error))}")
         return 2
-    report = _measure(options, console)
+    report = _measure(
+        options, console, lambda rows: _save(options, {"partial": True, "rows": rows})
+    )
     _print_summary(console, report)
+    _save(options, report)
+    return 0
+
+
+def _save(options, report: dict) -> None:
+    """Writes `--json` (also after each workload: a run cut short keeps what it measured)."""
     if options.json:
         with open(options.json, "w") as file:
             json.dump(report, file, indent=2)
-    return 0
 
 
 if __name__ == "__main__":
