@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sympy
 
 from codegen import numpy_emitter, triton_runtime
-from codegen.triton_kernels import KernelWriter, Reduce, code, contracted, supported
+from codegen.triton_kernels import KernelWriter, Reduce, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
 from ir.core import Eqn
 from ir.passes import fusion
@@ -107,6 +107,13 @@ class _ModuleWriter:
         args = [f"rt.ptr({self.name(v)})" for v in writer.inputs]
         args += [f"rt.ptr({self.name(v)})" for v, _ in kernel.outputs]
         args += ["rt.ptr(err)"] if writer.gathers else []
+        for k, node in enumerate(writer.total_nodes):
+            dtype = total_dtype(node.dtype)
+            out.append(f"total{k} = rt.zeros((1,), {dtype!r})")
+            args.append(f"rt.ptr(total{k})")
+        if writer.total_nodes:
+            out.append("count = rt.zeros((1,), 'int32')")
+            args += ["rt.ptr(count)", code(fusion.prod(kernel.domain.rows()))]
         args += [str(s) for s in symbols]
         d = kernel.domain
         if d.kind == "pointwise":
@@ -128,6 +135,12 @@ class _ModuleWriter:
                 out.append("if numel == 0 and rows:")
                 out.append(
                     "    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')"
+                )
+            if writer.total_nodes:
+                out.append("if rows == 0:")
+                out.append(
+                    "    raise rt.unsupported('a total over zero rows (its kernel has no "
+                    'program to finish it); use backend="numpy"\')'
                 )
             out.append("if rows and numel <= te.MAX_ROW_BLOCK:")
             out.append("    block = rt.pow2(numel)")

@@ -14,7 +14,18 @@ from ir import dtypes, shapes
 from ir.core import Eqn
 from ir.ops import OPS
 from ir.passes import fusion
-from ir.passes.fusion import Apply, Checked, Const, Dot, IndexValue, Kernel, Load, Pred, Reduce
+from ir.passes.fusion import (
+    Apply,
+    Checked,
+    Const,
+    Dot,
+    IndexValue,
+    Kernel,
+    Load,
+    Pred,
+    Reduce,
+    Total,
+)
 
 TL = {
     "bool": "tl.int1",
@@ -172,6 +183,7 @@ class KernelWriter:
         self.count = 0
         self.inputs = kernel.inputs()
         self.gathers = [n for n in self._nodes() if isinstance(n, Checked)]
+        self.total_nodes = [n for n in self._nodes() if isinstance(n, Total)]
         self.col = set(self.domain.col_symbols()) if self.domain.kind == "reduction" else set()
         kind = self.domain.kind
         self.vector_symbols = (
@@ -203,7 +215,7 @@ class KernelWriter:
 
     # -- levels (reduction kernels): does a node vary along the reduced axes? ---------------
     def is_col(self, node) -> bool:
-        if not self.col or isinstance(node, Reduce):
+        if not self.col or isinstance(node, Reduce | Total):
             return False
         if node not in self.level:
             free = set().union(
@@ -363,6 +375,8 @@ class KernelWriter:
             offset = "offs"
         elif kind == "matmul":
             offset = self.tile(offset, ("m", "n"), "BM, BN")
+        elif mask == "last":  # a total, stored once
+            offset = code(offset)
         elif mask and not sympy.sympify(offset).free_symbols & self.col:
             offset = f"{code(offset)} + tl.zeros_like(c)"  # reduced axes of size 1
         else:
@@ -385,8 +399,13 @@ class KernelWriter:
         if rows:
             self.emit("row = tl.program_id(0)")
             self.unravel("row", rows, d.rows(), 1)
-        row_outs = [(v, n) for v, n in self.kernel.outputs if not self.is_col(n) and _is_row(d, v)]
-        col_outs = [(v, n) for v, n in self.kernel.outputs if (v, n) not in row_outs]
+        total_outs = [(v, n) for v, n in self.kernel.outputs if _is_total(d, v)]
+        row_outs = [
+            (v, n)
+            for v, n in self.kernel.outputs
+            if not self.is_col(n) and _is_row(d, v) and not _is_total(d, v)
+        ]
+        col_outs = [(v, n) for v, n in self.kernel.outputs if (v, n) not in row_outs + total_outs]
         if not looped:
             self.emit("c = tl.arange(0, BLOCK)")
             self.emit("cmask = c < numel")
@@ -395,18 +414,37 @@ class KernelWriter:
                 self.store(value, node, 1, None)
             for value, node in col_outs:
                 self.store(value, node, 1, "cmask")
-            return
-        for node in self._nodes():
-            if isinstance(node, Reduce):
-                self.reduce_loop(node)
-        for value, node in row_outs:
-            self.store(value, node, 1, None)
-        if col_outs:
-            self.hoist([n for _, n in col_outs])
-            self.column_loop()
-            for value, node in col_outs:
-                self.store(value, node, 2, "cmask")
-            self.inner = None
+        else:
+            for node in self._nodes():
+                if isinstance(node, Reduce):
+                    self.reduce_loop(node)
+            for value, node in row_outs:
+                self.store(value, node, 1, None)
+            if col_outs:
+                self.hoist([n for _, n in col_outs])
+                self.column_loop()
+                for value, node in col_outs:
+                    self.store(value, node, 2, "cmask")
+                self.inner = None
+        if total_outs:
+            self.totals()
+            for value, node in total_outs:
+                self.store(value, node, 1, "last")
+
+    def totals(self) -> None:
+        """Every program adds its row's share of each total; the last one to finish (the
+        counter's atomics order the adds before it) reads the totals back."""
+        for k, node in enumerate(self.total_nodes):
+            kind = total_dtype(node.dtype)
+            share = _cast(self.var(node.body, 1), node.body.dtype, kind)
+            self.emit(f"tl.atomic_add(total{k}, {share})")
+        self.emit("last = tl.atomic_add(count, 1) == rows - 1")
+        for k, node in enumerate(self.total_nodes):
+            kind = total_dtype(node.dtype)
+            name = self.fresh()
+            read = f"tl.atomic_add(total{k}, {_constant(0, kind)})"
+            self.emit(f"{name} = {_cast(read, kind, node.dtype)}")
+            self.memo[node] = name
 
     def hoist(self, roots: list) -> None:
         """Compute once, before a column loop, the row-level nodes under `roots` whose
@@ -506,6 +544,8 @@ class KernelWriter:
         d = self.domain
         params = [self.arg(v) for v in self.inputs] + [self.out(v) for v, _ in self.kernel.outputs]
         params += ["err"] if self.gathers else []
+        if self.total_nodes:
+            params += [f"total{k}" for k in range(len(self.total_nodes))] + ["count", "rows"]
         params += [str(s) for s in symbols]
         if d.kind == "matmul":
             params += ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
@@ -529,6 +569,15 @@ def _is_call(text: str) -> bool:
         if depth == 0 and char == ")":
             return position == len(text) - 1
     return False
+
+
+def total_dtype(dtype: str) -> str:
+    """The dtype a total accumulates in (float32 for half precision)."""
+    return "float32" if dtype in LOW_PRECISION else dtype
+
+
+def _is_total(domain, value) -> bool:
+    return value.type.shape == () and bool(domain.rows())
 
 
 def _is_row(domain, value) -> bool:

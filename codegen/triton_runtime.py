@@ -136,7 +136,17 @@ def empty(shape: tuple, dtype: str):
 
 def flag():
     """A one-element int32 error flag for gathers, cleared."""
-    return module().zeros((1,), dtype=np.int32)
+    return zeros((1,), "int32")
+
+
+def zeros(shape: tuple, dtype: str):
+    return module().zeros(shape, dtype=dtype)
+
+
+def unsupported(message: str):
+    from jitlib.errors import UnsupportedError
+
+    return UnsupportedError(message)
 
 
 def raise_if(flag_array, message: str) -> None:
@@ -173,9 +183,7 @@ INDEX_LIMIT = 2**31  # kernels index with int32
 def check_sizes(*sizes: int) -> None:
     """Refuse arrays whose element offsets would not fit the kernels' int32 indices."""
     if max(sizes, default=0) >= INDEX_LIMIT:
-        from jitlib.errors import UnsupportedError
-
-        raise UnsupportedError(
+        raise unsupported(
             f"an array of {max(sizes)} elements: the Triton backend indexes with int32, so "
             f"arrays must have fewer than 2**31 elements (use backend='numpy')"
         )

@@ -42,7 +42,9 @@ TRACE_BATCHES = (4, 8, 6, 12, 10)  # rows of 16 columns; none of 16, which would
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="jitlib-bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="jitlib-bench", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--size", choices=SIZES, default="default", help="tiny: smoke tests")
     parser.add_argument("--workload", action="append", choices=sorted(BY_NAME), metavar="NAME")
     parser.add_argument("--backend", choices=("numpy", "triton", "auto"), default=None)

@@ -1,5 +1,6 @@
-"""Integer-array indexing along one axis (a gather, `take`) and its transpose, the
-scatter-add that sums updates into the indexed positions (`scatter_add`).
+"""Integer-array indexing along one axis (a gather, `take`), its transpose, the scatter-add
+that sums updates into the indexed positions (`scatter_add`), and numpy's per-position
+gather `take_along_axis` (whose transpose is a one-hot sum, so it stays fusible).
 
 Batching a gather whose indices differ per example folds the batch axis into the indexed
 axis (batch b's row i becomes row b * n + i), after normalising negative indices.
@@ -22,6 +23,26 @@ def _take_shape(x: Type, indices: Type, *, axis: int) -> Type:
     if not 0 <= axis < x.ndim:
         raise ShapeError(f"take axis {axis} out of range for shape {x.shape}")
     return Type(x.dtype, x.shape[:axis] + indices.shape + x.shape[axis + 1 :])
+
+
+def _take_along_axis_shape(x: Type, indices: Type, *, axis: int) -> Type:
+    if not dtypes.is_int(indices.dtype):
+        raise ShapeError(f"take_along_axis needs integer indices, got {indices.dtype}")
+    if x.ndim != indices.ndim or not 0 <= axis < x.ndim:
+        raise ShapeError(
+            f"take_along_axis along axis {axis} needs x and indices of the same rank, "
+            f"got {x} and {indices}"
+        )
+    # the axis itself does not broadcast: the result has the indices' length there
+    without_axis = [shape[:axis] + (1,) + shape[axis + 1 :] for shape in (x.shape, indices.shape)]
+    try:
+        lined_up = shapes.broadcast(*without_axis)
+    except ShapeError:
+        raise ShapeError(
+            f"take_along_axis along axis {axis}: x {x} and indices {indices} do not "
+            f"broadcast on the other axes"
+        ) from None
+    return Type(x.dtype, lined_up[:axis] + (indices.shape[axis],) + lined_up[axis + 1 :])
 
 
 def _scatter_add_shape(x: Type, indices: Type, updates: Type, *, axis: int) -> Type:
@@ -71,6 +92,45 @@ def _scatter_add_vjp(e, cts, primals, outs, *, axis):
     if not rules.is_float(x.type.dtype):
         return None, None, None
     return ct, None, e.take(ct, indices, axis=axis)
+
+
+def _take_along_axis_jvp(e, primals, tangents, outs, *, axis):
+    (t, _), (_, indices) = tangents, primals
+    return None if t is None else e.take_along_axis(t, indices, axis=axis)
+
+
+def _take_along_axis_vjp(e, cts, primals, outs, *, axis):
+    # ct_x[..., i, ...] = sum over j of ct[..., j, ...] * (indices[..., j, ...] == i): a
+    # one-hot over a new axis of x's length next to the indices' axis, so repeated indices
+    # add up and no scatter is needed
+    (ct,), (x, indices) = cts, primals
+    if not rules.is_float(x.type.dtype):
+        return None, None
+    n = x.type.shape[axis]
+    indices = _non_negative(e, indices, n)
+    positions = (1,) * axis + (n, 1) + (1,) * (x.type.ndim - axis - 1)
+    rows = e.reshaped(e.iota(length=n, dtype="int64"), positions)
+    hits = e.equal(rows, _inserted(e, indices, axis))
+    spread = e.select(hits, _inserted(e, ct, axis), e.const(0, ct.type.dtype))
+    return e.sum_to(e.sum(spread, axis=(axis + 1,)), x.type), None
+
+
+def _take_along_axis_batch(e, args, batched, size, *, axis):
+    # the unbatched operand gets a size-1 batch axis, which broadcasts like any other axis
+    lined = [x if b else e.reshaped(x, (1, *x.type.shape)) for x, b in zip(args, batched)]
+    return e.take_along_axis(*lined, axis=axis + 1)
+
+
+def _inserted(e, x, axis: int):
+    """x with a size-1 axis inserted at `axis`."""
+    return e.reshaped(x, x.type.shape[:axis] + (1,) + x.type.shape[axis:])
+
+
+def _non_negative(e, indices, n):
+    """int64 indices into an axis of length n, negative ones counted from the end."""
+    indices = e.cast(indices, "int64")
+    wrapped = e.add(indices, _size(e, n))
+    return e.select(e.less(indices, e.const(0, "int64")), wrapped, indices)
 
 
 def _batch_to(e, x, axis: int):
@@ -151,6 +211,16 @@ OPS = [
         jvp=_take_jvp,
         vjp=_take_vjp,
         batch=_take_batch,
+        tags=frozenset({"gather"}),
+    ),
+    Op(
+        name="take_along_axis",
+        triton="gather",
+        shape=_take_along_axis_shape,
+        impl=np.take_along_axis,
+        jvp=_take_along_axis_jvp,
+        vjp=_take_along_axis_vjp,
+        batch=_take_along_axis_batch,
         tags=frozenset({"gather"}),
     ),
     # Made only by transforms (the VJP of take); no numpy function maps onto it.

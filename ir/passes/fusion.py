@@ -105,6 +105,16 @@ class Reduce:
 
 
 @dataclass(frozen=True)
+class Total:
+    """The sum over every row of a row-level value (a loss averaged over the batch): each
+    program adds its row's share atomically, and the last program to finish computes what
+    depends on the total. Only values of shape () use it."""
+
+    body: object
+    dtype: str
+
+
+@dataclass(frozen=True)
 class Dot:
     """The matmul tile: `a` at (batch, m, k) times `b` at (batch, k, n), summed over k."""
 
@@ -120,7 +130,7 @@ def children(node) -> tuple:
         return node.args
     if isinstance(node, Checked):
         return (node.index,)
-    if isinstance(node, Reduce):
+    if isinstance(node, Reduce | Total):
         return (node.body,)
     if isinstance(node, Dot):
         return (node.a, node.b)
@@ -189,6 +199,8 @@ class Domain:
             return self.symbols()
         if self.kind == "reduction" and shapes_equal(shape, self.rows()):
             return self.row_index()
+        if self.kind == "reduction" and shape == () and self.rows():
+            return ()  # a total over the rows
         return None
 
     def same(self, other: Domain) -> bool:
@@ -377,7 +389,7 @@ def substitute(node, table: dict):
         return table[node]
     if isinstance(node, Apply):
         return replace(node, args=tuple(substitute(a, table) for a in node.args))
-    if isinstance(node, Reduce):
+    if isinstance(node, Reduce | Total):
         return replace(node, body=substitute(node.body, table))
     if isinstance(node, Checked):
         return replace(node, index=substitute(node.index, table))
@@ -391,7 +403,7 @@ def _check_anchors(steps: list) -> None:
         if not isinstance(step, Kernel):
             continue
         for node in walk_nodes([n for _, n in step.outputs]):
-            if isinstance(node, Reduce | Dot):
+            if isinstance(node, Reduce | Dot | Total):
                 if owner.setdefault(node, step) is not step:
                     raise _Unfusible(step.anchor_values[node])
 
@@ -400,12 +412,29 @@ def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kern
     eqn = producers[id(value)]
     anchor = eqn if is_anchor(eqn) else _last_anchor(value, producers, order, stored)
     domain = Domain("pointwise", value.type.shape) if anchor is None else _domain_of_anchor(anchor)
+    if anchor is not None and _is_total(anchor):
+        inner = _last_anchor(anchor.inputs[0], producers, order, stored)
+        if inner is not None and "reduction" in inner.op.tags:
+            rows = _domain_of_anchor(inner)
+            if shapes_equal(rows.rows(), anchor.inputs[0].type.shape) and value.type.shape == ():
+                domain = rows  # the rows' kernel also sums them up
     index = domain.index_for(value)
     if index is None:  # not an output shape of its anchor's domain: store the anchor
         raise _Unfusible(anchor.out)
     walker = _Walk(producers, stored, domain)
     node = walker.at(value, index, top=True)
+    if index != () or not domain.rows():
+        totals = [n for n in walk_nodes([node]) if isinstance(n, Total)]
+        if totals:  # a row value cannot wait for the total of every row
+            raise _Unfusible(walker.anchor_values[totals[0]])
     return Kernel(domain, [(value, node)], walker.eqns, walker.anchor_values)
+
+
+def _is_total(eqn: Eqn) -> bool:
+    """A sum over every axis of a value with at least one axis."""
+    x = eqn.inputs[0]
+    axes = eqn.params.get("axis") if eqn.op.name == "sum" else None
+    return axes is not None and x.type.ndim > 0 and tuple(axes) == tuple(range(x.type.ndim))
 
 
 def _last_anchor(value: Value, producers: dict, order: dict, stored: set) -> Eqn | None:
@@ -438,6 +467,7 @@ class _Walk:
         self.eqns: list = []
         self.anchor_values: dict = {}
         self.checked: dict = {}  # (index node, length) -> Checked
+        self.in_total = False
         self.by_symbol: dict = {}  # gather symbol -> Checked
 
     def deps(self, *exprs) -> tuple:
@@ -506,6 +536,16 @@ class _Walk:
 
     def _anchor(self, eqn: Eqn, value: Value, index: tuple):
         domain = self.domain
+        if domain.kind == "reduction" and index == () and domain.rows() and _is_total(eqn):
+            (x,) = eqn.inputs
+            if not shapes_equal(x.type.shape, domain.rows()) or self.in_total:
+                raise _Unfusible(value)
+            self.in_total = True
+            body = self.at(x, normalized(domain.row_index(), domain.rows()))
+            self.in_total = False
+            node = Total(body, value.type.dtype)
+            self.anchor_values[node] = value
+            return node
         if domain.eqn is not eqn and not domain.same(_domain_of_anchor(eqn)):
             raise _Unfusible(value)
         if domain.kind == "reduction":

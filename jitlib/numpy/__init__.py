@@ -35,7 +35,7 @@ from jitlib.numpy.creation import (
     zeros,
     zeros_like,
 )
-from jitlib.numpy.indexing import take
+from jitlib.numpy.indexing import take, take_along_axis
 from jitlib.numpy.layout import (
     broadcast_arrays,
     broadcast_to,
@@ -155,6 +155,7 @@ __all__ = sorted(
         "sum",
         "swapaxes",
         "take",
+        "take_along_axis",
         "transpose",
         "true_divide",
         "var",

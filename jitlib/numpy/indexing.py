@@ -1,6 +1,6 @@
 """x[index]: basic indexing (ints, slices with steps, None, ...) as slice/flip/reshape, and
 integer-array indexing as a gather (`take`) on one axis, following numpy's rules for where
-the indexed dimensions go."""
+the indexed dimensions go; np.take_along_axis as its own gather (`take_along_axis`)."""
 
 import operator
 
@@ -176,3 +176,36 @@ def take(x, indices, axis=None, out=None, mode=None):
         x, axis = np.reshape(x, (-1,)), 0
     index = (slice(None),) * (axis % x.ndim) + (indices,)
     return getitem(x, index)
+
+
+@function(np.take_along_axis)
+def take_along_axis(x, indices, axis=-1):
+    """numpy's take_along_axis as one gather: `indices` has x's rank, broadcasts against x
+    on the other axes and picks, at each position, an element along `axis`.
+
+    >>> import numpy as np, jitlib as jl
+    >>> f = jl.jit(lambda x, i: np.take_along_axis(x, i[:, None], axis=-1))
+    >>> f(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, -2]))
+    array([[2.],
+           [3.]])
+    """
+    trace_, (x,), _ = promote(x)
+    indices = as_tracer(indices, trace_)
+    dtype = indices.value.type.dtype
+    if not dtypes.is_int(dtype):
+        raise UnsupportedError(f"take_along_axis needs integer indices, got {dtype}")
+    if axis is None:  # numpy gathers from the flattened x
+        if indices.ndim != 1:
+            raise ShapeMismatchError(
+                f"take_along_axis with axis=None needs 1-d indices, got shape {indices.shape}"
+            )
+        x, axis = np.reshape(x, (-1,)), 0
+    if indices.ndim != x.ndim:
+        raise ShapeMismatchError(
+            f"take_along_axis: `indices` and `arr` must have the same number of dimensions, "
+            f"got shapes {x.shape} and {indices.shape}"
+        )
+    axis = operator.index(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ShapeMismatchError(f"axis {axis} is out of bounds for an array of rank {x.ndim}")
+    return trace_.bind(OPS["take_along_axis"], x, indices, axis=axis % x.ndim)

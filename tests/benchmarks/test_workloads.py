@@ -11,6 +11,7 @@ import pytest
 import jitlib as jl
 from benchmarks import training, workloads
 from benchmarks.workloads import BY_NAME, WORKLOADS
+from codegen import triton_runtime
 from jitlib import bench
 
 
@@ -209,7 +210,8 @@ def test_bench_main_writes_json(tmp_path):
     assert row["traces"] == 1
     assert report["traces"] == 1
     assert report["copy_bandwidth_gbs"] > 0
-    assert report["tiny_call_us"]["jitlib_us"] > 0
+    assert report["dispatch_us"] == report["tiny_call_us"]["jitlib_us"] > 0
+    assert "kernels" not in row  # a Triton figure only
 
 
 def test_bench_reports_a_missing_framework(tmp_path, monkeypatch):
@@ -219,3 +221,19 @@ def test_bench_reports_a_missing_framework(tmp_path, monkeypatch):
     assert bench.main([*argv, "--json", str(path)]) == 0
     (row,) = json.loads(path.read_text())["rows"]
     assert row["compare"]["torch"] == {"status": "not installed"}
+
+
+@pytest.mark.skipif(triton_runtime.usable() is not None, reason="the Triton backend cannot run")
+def test_bench_on_the_triton_backend_counts_kernels(tmp_path):
+    """In Triton's interpreter without a GPU (tests/conftest.py), on the GPU with one."""
+    path = tmp_path / "b.json"
+    argv = ["--backend", "triton", "--size", "tiny", "--workload", "softmax", "--workload", "adam"]
+    assert bench.main([*argv, "--repeat", "1", "--json", str(path)]) == 0
+    report = json.loads(path.read_text())
+    assert report["backend"] == "triton" and "partial" not in report
+    assert report["dispatch_us"] > 0
+    assert [row["workload"] for row in report["rows"]] == ["softmax", "adam"]
+    for row in report["rows"]:
+        assert row["status"] == "ok"  # the values match eager numpy's
+        assert row["kernels"] == 1 and row["host_steps"] == []
+        assert row["compile_ms_per_kernel"] == row["compile_ms"]

@@ -317,6 +317,30 @@ def test_numpy_scalar_arguments_are_strong():
     np.testing.assert_allclose(out, x * 2.5)
 
 
+class GpuArray:
+    """Stands in for a CuPy array: a shape, a dtype and the CUDA array interface."""
+
+    __cuda_array_interface__ = {}  # on CuPy a property; only its presence is asked about
+
+    def __init__(self, shape: tuple, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def scaled_plus_sum(x, y):
+    return x * 2.0 + y.sum()
+
+
+def test_gpu_arrays_trace_like_numpy_arrays_of_their_shape():
+    want = jl.jit(scaled_plus_sum).lower(rand((5, 3)), rand((3,), np.float64)).as_text()
+    gpu = (GpuArray((5, 3), np.dtype(np.float32)), GpuArray((3,), np.dtype(np.float64)))
+    assert jl.jit(scaled_plus_sum).lower(*gpu).as_text() == want
+
+
+def test_gpu_tensors_without_a_numpy_dtype_are_rejected():
+    with pytest.raises(jl.ArgumentError, match="neither an array nor a number"):
+        jl.jit(lambda x: x).lower(GpuArray((3,), "torch.float32"))
+
+
 def test_keyword_arguments():
     jf = jl.jit(lambda x, y, scale=1.0: x * scale + y)
     x, y = rand((3, 4)), rand((3, 4), seed=1)

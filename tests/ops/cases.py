@@ -387,6 +387,10 @@ CASES = [
     OpCase(name="take_none_array", fn=lambda x: x[None, np.array([2, 0])], primitive="take", shapes=ROWS),
     OpCase(name="np_take", fn=lambda x: np.take(x, np.array([2, 0]), axis=-1), primitive="take", shapes=(((6, 3),), ((4,),))),
     OpCase(name="np_take_flat", fn=lambda x: np.take(x, np.array([[5, 0], [1, 3]])), primitive=("reshape", "take"), shapes=ROWS),
+    OpCase(name="take_along_axis", fn=lambda x, i: np.take_along_axis(x, i[:, None] - 3, axis=-1), primitive="take_along_axis", domain=("real", "shift"), dtypes=NUMBERS, shapes=(((4, 5), (4,)), ((2, 3, 4), (2, 3)), ((1, 3), (1,)), ((0, 3), (0,)))),
+    OpCase(name="take_along_axis0", fn=lambda x: np.take_along_axis(x, np.array([[1], [-2], [0], [1]]), axis=0), primitive="take_along_axis", dtypes=NUMBERS + BOOL, shapes=(((3, 4),), ((2, 1),), ((5, 0),))),
+    OpCase(name="take_along_axis_broadcast", fn=lambda x, i: np.take_along_axis(x, i, axis=1), primitive="take_along_axis", domain=("real", "shift"), shapes=(((1, 7), (3, 2)), ((2, 6, 3), (2, 4, 1)), ((4, 6), (1, 0)))),
+    OpCase(name="take_along_axis_none", fn=lambda x: np.take_along_axis(x, np.array([0, -1, 3, 3]), axis=None), primitive=("reshape", "take_along_axis"), shapes=ROWS),
     # --- matmul, dot, outer, einsum -------------------------------------------------------
     OpCase(name="matmul", fn=np.matmul, primitive="matmul", dtypes=NUMBERS + BOOL, shapes=MATMUL),
     OpCase(name="matmul_mixed", fn=np.matmul, primitive="matmul", dtypes=(("int32", "float32"), ("float32", "float64")), shapes=MATRICES),

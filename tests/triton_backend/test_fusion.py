@@ -121,3 +121,31 @@ def test_planner_stores_a_reduction_needed_at_another_row():
     kinds = [step.domain.kind for step in plan.steps]
     assert kinds == ["reduction", "reduction"]
     np.testing.assert_allclose(lowered.compile()(x)[0], f(x), rtol=1e-5, atol=1e-6)
+
+
+def mean_squared_error(pred, target):
+    return 0.5 * ((pred - target) ** 2).sum(axis=1).mean()
+
+
+def test_a_loss_over_rows_is_one_kernel(monkeypatch):
+    """Row sums then their mean: each program adds its row to the total, the last one to
+    finish scales it (the reduction kernel's totals)."""
+    from codegen import triton_emitter
+
+    rng = np.random.default_rng(SEED)
+    pred = rng.standard_normal((23, 17)).astype(np.float32)
+    target = rng.standard_normal((23, 17)).astype(np.float32)
+    compiled = _compiled(mean_squared_error, (pred, target))
+    assert compiled.kernel.kernels == 1
+    assert "tl.atomic_add(count, 1)" in compiled.source
+    want = mean_squared_error(pred.astype(np.float64), target.astype(np.float64))
+    np.testing.assert_allclose(compiled(pred, target)[0], want, rtol=1e-5)
+    monkeypatch.setattr(triton_emitter, "MAX_ROW_BLOCK", 4)  # the looped kernel too
+    monkeypatch.setattr(triton_emitter, "LOOP_BLOCK", 4)
+    np.testing.assert_allclose(compiled(pred, target)[0], want, rtol=1e-5)
+
+
+def test_a_total_over_no_rows_is_refused_not_wrong():
+    empty = np.zeros((0, 3), np.float32)
+    with pytest.raises(jl.UnsupportedError, match="zero rows"):
+        jl.jit(mean_squared_error, backend="triton")(empty, empty)
