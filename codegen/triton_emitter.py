@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import sympy
 
-from codegen import numpy_emitter, triton_runtime
+from codegen import (
+    disk_cache,
+    numpy_emitter,
+    triton_combine,
+    triton_kernels,
+    triton_prelude,
+    triton_runtime,
+)
 from codegen.triton_kernels import KernelWriter, Reduce, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
 from ir.core import Eqn
@@ -255,8 +262,6 @@ def pow2_floor(n: int) -> int:
 @functools.cache
 def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
-    from codegen import triton_combine, triton_kernels, triton_prelude
-
     digest = hashlib.sha256()
     modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime)
     for module in (sys.modules[__name__], fusion, *modules):
@@ -276,12 +281,9 @@ def _host_function(fn: Function, eqn: Eqn):
 
 def emit(fn: Function) -> TritonKernel:
     """Generate (or find in the disk cache), import and bind the module for `fn`."""
-    from jitlib import __version__, disk_cache  # the user package owns the cache directory
-
     # the module's comments quote the user's source lines, so they are part of the key
     text = as_text(fn) + "\n" + "\n".join(str(e.source) for e in fn.eqns)
-    version = f"{__version__}-{_generator_version()}"
-    key = hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{_generator_version()}\n{text}".encode()).hexdigest()[:24]
     stem = re.sub(r"\W", "_", fn.name) + "_" + key
     first_line = f"# jitlib-triton {key}"
 

@@ -17,6 +17,8 @@ import os
 
 import numpy as np
 
+from ir.errors import UnsupportedError
+
 
 def interpreting() -> bool:
     return os.environ.get("TRITON_INTERPRET") == "1"
@@ -143,9 +145,8 @@ def zeros(shape: tuple, dtype: str):
     return module().zeros(shape, dtype=dtype)
 
 
-def unsupported(message: str):
-    from jitlib.errors import UnsupportedError
-
+def unsupported(message: str) -> UnsupportedError:
+    """The error for a call the kernels cannot serve (jitlib raises it as its own)."""
     return UnsupportedError(message)
 
 

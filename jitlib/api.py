@@ -7,7 +7,10 @@ import inspect
 import os
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 import ir
+import ir.errors
 from ir import dtypes, shapes
 from ir.passes import optimize
 from jitlib import backends, pytree
@@ -46,7 +49,10 @@ class Compiled:
         self.source = kernel.source
 
     def __call__(self, *arrays):
-        return self.kernel.fn(*arrays)
+        try:
+            return self.kernel.fn(*arrays)
+        except ir.errors.UnsupportedError as error:  # raised by generated code at run time
+            raise UnsupportedError(str(error)) from None
 
 
 def _leaf_type(leaf, dims: tuple) -> tuple:
@@ -150,8 +156,14 @@ class JitFunction:
         return Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
 
     def _compile(self, args: tuple, kwargs: dict) -> Entry:
+        backend = backends.resolve(self.backend)
+        if backend == "numpy" and any(_on_gpu(x) for x in pytree.tree_flatten((args, kwargs))[0]):
+            raise ArgumentError(
+                f"{self.__name__} was given a GPU array, but its backend is numpy; use "
+                "backend='triton' or move the array to the host (cupy.asnumpy)"
+            )
         fn, out_tree, symbols = self._trace(args, kwargs)
-        lowered = Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
+        lowered = Lowered(optimize(fn, check=_CHECK_IR), backend)
         compiled = lowered.compile()
         guard = compile_guards(list(fn.guards), symbols)
         return Entry(guard, compiled.kernel.fn, out_tree)
@@ -171,11 +183,21 @@ class JitFunction:
                 if entry is None:
                     entry = self._compile(args, kwargs)
                     self._cache.add(key, entry)
-        return pytree.tree_unflatten(entry.out_tree, entry.run(*leaves))
+        try:
+            out = entry.run(*leaves)
+        except ir.errors.UnsupportedError as error:  # raised by generated code at run time
+            raise UnsupportedError(str(error)) from None
+        return pytree.tree_unflatten(entry.out_tree, out)
 
     def cache_info(self):
         """(hits, misses, entries); misses count traces."""
         return self._cache.info()
+
+
+def _on_gpu(leaf) -> bool:
+    return not isinstance(leaf, np.ndarray | np.generic) and hasattr(
+        type(leaf), "__cuda_array_interface__"
+    )
 
 
 def _result(trace: Trace, leaf) -> ir.Value:

@@ -32,7 +32,9 @@ def resolve(name: str | None) -> str:
 def compile_function(fn: Function, backend: str):
     """A compiled kernel with `.fn(*arrays) -> tuple` and `.source`."""
     if backend == "triton":
-        from codegen import triton_emitter  # imports triton
+        # imported on first use: importing triton takes about a second, and a numpy-only
+        # user never needs it
+        from codegen import triton_emitter
 
         return triton_emitter.emit(fn)
     return numpy_emitter.emit(fn)

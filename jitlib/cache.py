@@ -36,13 +36,15 @@ def signature(leaves: list, dynamic: bool) -> tuple:
     key = []
     for index, leaf in enumerate(leaves):
         kind = type(leaf)
-        if kind is np.ndarray or isinstance(leaf, np.generic) or _gpu_array(leaf):
+        on_gpu = kind is not np.ndarray and not isinstance(leaf, np.generic) and _gpu_array(leaf)
+        if kind is np.ndarray or isinstance(leaf, np.generic) or on_gpu:
             dims = leaf.shape
             if dynamic:
                 dims = tuple(
                     [d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims]
                 )
-            key.append((leaf.dtype, dims))
+            # a GPU array keys apart: the numpy backend refuses it when it compiles
+            key.append((leaf.dtype, dims, "gpu") if on_gpu else (leaf.dtype, dims))
         elif kind in _SCALAR_KINDS:
             if kind is int and not _INT64_MIN <= leaf <= _INT64_MAX:
                 raise ArgumentError(f"argument leaf {index}: Python int {leaf} does not fit int64")

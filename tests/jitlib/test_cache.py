@@ -411,3 +411,13 @@ def test_a_returned_size_is_an_int64_array_for_every_batch():
         total, size = jitted(rand((batch, 3)))
         assert size.dtype == np.int64 and int(size) == 2 * batch
     assert traces(jitted) == 1
+
+
+def test_gpu_arrays_on_the_numpy_backend_say_so():
+    """The numpy backend cannot run on GPU arrays: a clear error, also after the same
+    function was compiled for host arrays of that shape (GPU arrays key apart)."""
+    jf = jl.jit(scaled_plus_sum, backend="numpy")
+    jf(rand((5, 3)), rand((3,), np.float64))
+    gpu = (GpuArray((5, 3), np.dtype(np.float32)), GpuArray((3,), np.dtype(np.float64)))
+    with pytest.raises(jl.ArgumentError, match="GPU array.*backend is numpy"):
+        jf(*gpu)

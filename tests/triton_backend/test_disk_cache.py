@@ -1,4 +1,4 @@
-"""The disk cache of generated Triton modules (jitlib.disk_cache) as the Triton backend uses
+"""The disk cache of generated Triton modules (codegen.disk_cache) as the Triton backend uses
 it: one module per compiled function under $JITLIB_CACHE_DIR/triton, reused as is by a fresh
 process, rebuilt whole when damaged, and a temporary directory (with one warning) when the
 configured one cannot be used.
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import jitlib as jl
-from jitlib import disk_cache
+from codegen import disk_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 
