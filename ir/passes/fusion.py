@@ -416,7 +416,7 @@ def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kern
         inner = _last_anchor(anchor.inputs[0], producers, order, stored)
         if inner is not None and "reduction" in inner.op.tags:
             rows = _domain_of_anchor(inner)
-            if shapes_equal(rows.rows(), anchor.inputs[0].type.shape) and value.type.shape == ():
+            if _squeezed_equal(rows.rows(), anchor.inputs[0].type.shape) and value.type.shape == ():
                 domain = rows  # the rows' kernel also sums them up
     index = domain.index_for(value)
     if index is None:  # not an output shape of its anchor's domain: store the anchor
@@ -428,6 +428,13 @@ def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kern
         if totals:  # a row value cannot wait for the total of every row
             raise _Unfusible(walker.anchor_values[totals[0]])
     return Kernel(domain, [(value, node)], walker.eqns, walker.anchor_values)
+
+
+def _squeezed_equal(a: tuple, b: tuple) -> bool:
+    """Equal shapes once their size-1 axes are dropped ((s0, 1) and (s0,))."""
+    return shapes_equal(
+        tuple(d for d in a if not provably_one(d)), tuple(d for d in b if not provably_one(d))
+    )
 
 
 def _is_total(eqn: Eqn) -> bool:
@@ -532,16 +539,20 @@ class _Walk:
             return self._pad(eqn, index, dtype)
         if name == "take":
             return self._take(eqn, index)
+        if name == "take_along_axis":
+            return self._take_along_axis(eqn, value, index)
         raise AssertionError(f"the planner was given {name}, which no kernel computes")
 
     def _anchor(self, eqn: Eqn, value: Value, index: tuple):
         domain = self.domain
         if domain.kind == "reduction" and index == () and domain.rows() and _is_total(eqn):
             (x,) = eqn.inputs
-            if not shapes_equal(x.type.shape, domain.rows()) or self.in_total:
+            if not _squeezed_equal(x.type.shape, domain.rows()) or self.in_total:
                 raise _Unfusible(value)
             self.in_total = True
-            body = self.at(x, normalized(domain.row_index(), domain.rows()))
+            rows = iter(s for s, d in zip(domain.row_index(), domain.rows()) if not provably_one(d))
+            at_row = tuple(0 if provably_one(d) else next(rows) for d in x.type.shape)
+            body = self.at(x, at_row)
             self.in_total = False
             node = Total(body, value.type.dtype)
             self.anchor_values[node] = value
@@ -616,14 +627,26 @@ class _Walk:
         x, indices = eqn.inputs
         axis = eqn.params["axis"]
         k = indices.type.ndim
-        raw = self.at(indices, index[axis : axis + k])
-        length = x.type.shape[axis]
+        symbol = self._checked(self.at(indices, index[axis : axis + k]), x.type.shape[axis])
+        return self.at(x, index[:axis] + (symbol,) + index[axis + k :])
+
+    def _take_along_axis(self, eqn: Eqn, value: Value, index: tuple):
+        """out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis`; the other
+        axes broadcast between x and the indices."""
+        x, indices = eqn.inputs
+        axis = eqn.params["axis"]
+        shape = value.type.shape
+        raw = self.at(indices, _broadcast_index(index, shape, indices.type.shape))
+        symbol = self._checked(raw, x.type.shape[axis])
+        return self.at(x, _replace(_broadcast_index(index, shape, x.type.shape), axis, symbol))
+
+    def _checked(self, raw, length) -> sympy.Symbol:
+        """The symbol standing for a gathered index (one per distinct index and length)."""
         if (raw, length) not in self.checked:
             symbol = _index_symbol(f"g{next(_GATHER_NAMES)}")
             checked = Checked(raw, length, symbol)
             self.checked[(raw, length)] = self.by_symbol[symbol] = checked
-        symbol = self.checked[(raw, length)].symbol
-        return self.at(x, index[:axis] + (symbol,) + index[axis + k :])
+        return self.checked[(raw, length)].symbol
 
 
 def provably_one(dim) -> bool:
