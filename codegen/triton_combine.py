@@ -58,3 +58,10 @@ def argmax(v1, i1, v2, i2):
 @triton.jit
 def argmin(v1, i1, v2, i2):
     return _first(v1, i1, v2, i2, v1 < v2)
+
+
+@triton.jit
+def rescale(old, new):
+    """exp(old - new), the factor a running sum kept against max `old` takes when the max
+    becomes `new`; 1 where they are equal (so -inf against -inf is not NaN)."""
+    return tl.where(old == new, 1.0, tl.exp(old - new)).to(old.dtype)

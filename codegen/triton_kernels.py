@@ -415,9 +415,13 @@ class KernelWriter:
             for value, node in col_outs:
                 self.store(value, node, 1, "cmask")
         else:
+            pairs = _online_softmax_pairs(self._nodes())
             for node in self._nodes():
-                if isinstance(node, Reduce):
-                    self.reduce_loop(node)
+                if isinstance(node, Reduce) and node not in self.memo:
+                    if node in pairs:
+                        self.online_softmax(node, pairs[node])
+                    else:
+                        self.reduce_loop(node)
             for value, node in row_outs:
                 self.store(value, node, 1, None)
             if col_outs:
@@ -496,6 +500,34 @@ class KernelWriter:
         self.emit(f"{name} = {result}")
         self.memo[node] = name
 
+    def online_softmax(self, peak: Reduce, total: Reduce) -> None:
+        """max(u) and sum(exp(w - max(u))) in one pass: each lane keeps its running max and
+        rescales its running sum whenever the max grows (the online softmax)."""
+        self.hoist([peak.body, total.body])
+        kind = peak.dtype
+        low = _constant(-math.inf, kind)
+        m, t = self.fresh("peak"), self.fresh("acc")
+        self.emit(f"{m} = tl.full([BLOCK], {low}, {TL[kind]})")
+        self.emit(f"{t} = tl.zeros([BLOCK], {TL[kind]})")
+        self.column_loop()
+        u = self.var(peak.body, 2)
+        w = u
+        self.emit(f"grown = red.max_nan({m}, tl.where(cmask, {u}, {low}))", 2)
+        zero = _constant(0, kind)
+        # a lane that has seen only -inf adds 0 (numpy's exp(-inf - max) for a finite max)
+        share = f"tl.where(cmask & (grown != {low}), tl.exp({w} - grown), {zero})"
+        self.emit(f"{t} = {t} * red.rescale({m}, grown) + {share}", 2)
+        self.emit(f"{m} = grown", 2)
+        self.inner = None
+        peak_name, total_name = self.fresh(), self.fresh()
+        self.emit(f"{peak_name} = tl.reduce({m}, 0, red.max_nan)")
+        summed = f"tl.sum({t} * red.rescale({m}, {peak_name}), axis=0)"
+        # a row of -inf: numpy's exp(-inf - -inf) is NaN
+        nan = _constant(math.nan, kind)
+        self.emit(f"{total_name} = tl.where({peak_name} == {low}, {nan}, {summed})")
+        self.memo[peak] = peak_name
+        self.memo[total] = total_name
+
     def matmul(self) -> None:
         d = self.domain
         dot = next(n for n in self._nodes() if isinstance(n, Dot))
@@ -569,6 +601,33 @@ def _is_call(text: str) -> bool:
         if depth == 0 and char == ")":
             return position == len(text) - 1
     return False
+
+
+def _online_softmax_pairs(nodes: list) -> dict:
+    """max(u) reductions -> the sum(exp(u - max(u))) over the same rows, for float32 and
+    float64 rows (the two statistics of a softmax, a logsumexp, a cross-entropy)."""
+    pairs = {}
+    for node in nodes:
+        if not (isinstance(node, Reduce) and node.op == "sum" and node.dtype in _EXACT):
+            continue
+        exp = node.body
+        if not (isinstance(exp, Apply) and exp.op == "exp" and exp.dtype == node.dtype):
+            continue
+        diff = exp.args[0]
+        if not (isinstance(diff, Apply) and diff.op == "subtract" and diff.dtype == node.dtype):
+            continue
+        w, peak = diff.args
+        if (
+            isinstance(peak, Reduce)
+            and peak.op == "max"
+            and peak.body == w  # exp(u - max(u)): what the running max makes exact
+            and peak not in pairs
+        ):
+            pairs[peak] = node
+    return pairs
+
+
+_EXACT = ("float32", "float64")
 
 
 def total_dtype(dtype: str) -> str:

@@ -142,3 +142,25 @@ def test_a_total_over_no_rows_is_refused_not_wrong():
     empty = np.zeros((0, 3), np.float32)
     with pytest.raises(jl.UnsupportedError, match="zero rows"):
         jl.jit(mean_squared_error, backend="triton")(empty, empty)
+
+
+def test_long_rows_take_max_and_sum_in_one_pass(monkeypatch):
+    """Rows longer than a block: a softmax's max and sum of exponentials share one pass
+    (online softmax), and infinities and NaN come out as numpy's."""
+    from codegen import triton_emitter
+
+    monkeypatch.setattr(triton_emitter, "MAX_ROW_BLOCK", 64)
+    monkeypatch.setattr(triton_emitter, "LOOP_BLOCK", 64)
+    rng = np.random.default_rng(SEED)
+    x = (rng.standard_normal((6, 300)) * 3).astype(np.float32)
+    x[0, :150] = -np.inf  # lanes that see only -inf at first
+    x[1, :] = -np.inf
+    x[2, 5] = np.inf
+    x[3, 9] = np.nan
+    for fn in (workloads.softmax, workloads.logsumexp):
+        compiled = jl.jit(fn, backend="triton").lower(x).compile()
+        loop = compiled.source[compiled.source.index("_loop(") :]
+        assert loop.count("for start in range") == (2 if fn is workloads.softmax else 1)
+        with np.errstate(all="ignore"):
+            want = fn(x)
+        np.testing.assert_allclose(compiled(x)[0], want, rtol=2e-5, atol=1e-6)
