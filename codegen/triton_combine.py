@@ -65,3 +65,12 @@ def rescale(old, new):
     """exp(old - new), the factor a running sum kept against max `old` takes when the max
     becomes `new`; 1 where they are equal (so -inf against -inf is not NaN)."""
     return tl.where(old == new, 1.0, tl.exp(old - new)).to(old.dtype)
+
+
+@triton.jit
+def welford(n1, mean1, m2_1, n2, mean2, m2_2):
+    """Two (count, mean, sum of squared deviations) summaries as one (Chan et al.)."""
+    n = n1 + n2
+    share = tl.where(n == 0, 0.0, n2 / tl.maximum(n, 1.0)).to(mean1.dtype)
+    delta = mean2 - mean1
+    return n, mean1 + delta * share, m2_1 + m2_2 + delta * delta * n1 * share

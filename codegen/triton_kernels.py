@@ -416,10 +416,13 @@ class KernelWriter:
                 self.store(value, node, 1, "cmask")
         else:
             pairs = _online_softmax_pairs(self._nodes())
+            moments = _welford_pairs(self._nodes(), self.domain)
             for node in self._nodes():
                 if isinstance(node, Reduce) and node not in self.memo:
                     if node in pairs:
                         self.online_softmax(node, pairs[node])
+                    elif node in moments:
+                        self.welford(node, moments[node])
                     else:
                         self.reduce_loop(node)
             for value, node in row_outs:
@@ -528,6 +531,28 @@ class KernelWriter:
         self.memo[peak] = peak_name
         self.memo[total] = total_name
 
+    def welford(self, total: Reduce, squares: Reduce) -> None:
+        """sum(u) and sum((u - mean(u))**2) in one pass: each lane keeps Welford's count,
+        mean and sum of squared deviations; the lanes combine by Chan's formula."""
+        self.hoist([total.body])
+        kind = "float64"  # float32 rows too: a running mean in float32 loses digits
+        n, mean, m2 = self.fresh("count"), self.fresh("mean"), self.fresh("m2")
+        for name in (n, mean, m2):
+            self.emit(f"{name} = tl.zeros([BLOCK], {TL[kind]})")
+        self.column_loop()
+        u = _cast(self.var(total.body, 2), total.dtype, kind)
+        one, zero = _constant(1, kind), _constant(0, kind)
+        self.emit(f"grown = {n} + tl.where(cmask, {one}, {zero})", 2)
+        self.emit(f"delta = tl.where(cmask, {u} - {mean}, {zero})", 2)
+        self.emit(f"{mean} += delta / tl.maximum(grown, {one})", 2)
+        self.emit(f"{m2} += tl.where(cmask, delta * ({u} - {mean}), {zero})", 2)
+        self.emit(f"{n} = grown", 2)
+        self.inner = None
+        count, centre, spread = self.fresh("count"), self.fresh("mean"), self.fresh("m2")
+        self.emit(f"{count}, {centre}, {spread} = tl.reduce(({n}, {mean}, {m2}), 0, red.welford)")
+        self.memo[total] = _cast(f"({centre} * {count})", kind, total.dtype)
+        self.memo[squares] = _cast(spread, kind, squares.dtype)
+
     def matmul(self) -> None:
         d = self.domain
         dot = next(n for n in self._nodes() if isinstance(n, Dot))
@@ -628,6 +653,45 @@ def _online_softmax_pairs(nodes: list) -> dict:
 
 
 _EXACT = ("float32", "float64")
+
+
+def _welford_pairs(nodes: list, domain) -> dict:
+    """sum(u) reductions -> the sum((u - sum(u) / n)**2) over the same rows, n being the
+    row length, for float32 and float64 rows (a variance's two statistics)."""
+    length = sympy.sympify(fusion.prod(domain.reduced()))
+    pairs = {}
+    for node in nodes:
+        if not (isinstance(node, Reduce) and node.op == "sum" and node.dtype in _EXACT):
+            continue
+        square = node.body
+        if not (isinstance(square, Apply) and square.op == "multiply"):
+            continue
+        d, e = square.args
+        if d != e or not (isinstance(d, Apply) and d.op == "subtract"):
+            continue
+        u, mean = d.args
+        if not (isinstance(mean, Apply) and mean.op == "divide" and mean.dtype == node.dtype):
+            continue
+        total, count = mean.args
+        if (
+            isinstance(total, Reduce)
+            and total.op == "sum"
+            and total.body == u
+            and total.dtype == node.dtype
+            and _counts(count, length)
+            and total not in pairs
+        ):
+            pairs[total] = node
+    return pairs
+
+
+def _counts(node, length) -> bool:
+    """Whether the node is the number `length` (a size, converted to a float)."""
+    if isinstance(node, Apply) and node.op == "convert":
+        node = node.args[0]
+    if isinstance(node, IndexValue):
+        return sympy.simplify(node.expr - length) == 0
+    return isinstance(node, Const) and sympy.sympify(node.value) == length
 
 
 def total_dtype(dtype: str) -> str:
