@@ -359,9 +359,10 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     return sections, [emitter, finisher], note + "; the rest runs on whole arrays"
 
 
-def emit(fn: Function, chunk: bool = True) -> NumpyKernel:
-    """Generate and compile the numpy function for `fn`."""
-    namespace = {"np": np, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
+def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
+    """Generate and compile the numpy function for `fn`. With `xp` another array module
+    that mirrors numpy (CuPy), its `np.` calls go to that module."""
+    namespace = {"np": xp, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
     name = f"{fn.name}_numpy"
     sections, emitters, note = _sections(fn, name, namespace, chunk)
     header = ["# jitlib numpy backend. Generated from this IR:"]

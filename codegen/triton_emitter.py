@@ -17,6 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from codegen import (
@@ -271,12 +272,25 @@ def _generator_version() -> str:
 
 def _host_function(fn: Function, eqn: Eqn):
     """The numpy-backend function running one equation the kernels cannot compute; the
-    scalar constants and sizes it reads are computed inside it."""
+    scalar constants and sizes it reads are computed inside it. An op that is a numpy
+    function CuPy also has (np.cumsum, np.arcsin) runs as a CuPy call where arrays live
+    on the GPU; the others go to the host and back (see `triton_runtime.host_call`)."""
     producers = {id(o): e for e in fn.eqns for o in e.outputs}
     free = [producers[id(x)] for x in eqn.inputs if fusion.is_free(producers.get(id(x)))]
     params = tuple(x for x in dict.fromkeys(eqn.inputs) if not fusion.is_free(producers.get(id(x))))
     sub = Function(params, (*dict.fromkeys(free), eqn), eqn.outputs, f"{fn.name}_host", fn.guards)
-    return numpy_emitter.emit(sub, chunk=False).fn
+    xp = triton_runtime.module()
+    on_device = xp is not np and runs_on_device(eqn, xp)
+    compiled = numpy_emitter.emit(sub, chunk=False, xp=xp if on_device else np).fn
+    compiled.on_device = on_device
+    return compiled
+
+
+def runs_on_device(eqn: Eqn, xp) -> bool:
+    """Whether the array module `xp` has the numpy function the op is."""
+    impl = eqn.op.impl
+    name = getattr(impl, "__name__", "")
+    return getattr(np, name, None) is impl and hasattr(xp, name)
 
 
 def emit(fn: Function) -> TritonKernel:

@@ -52,3 +52,24 @@ def test_backend_selection(monkeypatch):
         backends.resolve("triton")
     with pytest.raises(jl.UnsupportedError, match="unknown backend"):
         jl.jit(lambda x: x, backend="cuda")
+
+
+def test_fallbacks_that_cupy_has_run_as_cupy_calls():
+    """On a GPU an op with no kernel form runs as a CuPy call when CuPy has its numpy
+    function (cumsum, arcsin), else on the host; checked with a stand-in module."""
+    from codegen import triton_emitter
+
+    class ArrayModule:  # has cumsum and arcsin, not add.at (scatter_add's impl)
+        cumsum = np.cumsum
+        arcsin = np.arcsin
+
+    x = np.random.default_rng(2).standard_normal((4, 3))
+    ops = {}
+    for fn in (lambda x: np.cumsum(x, axis=0), lambda x: np.arcsin(np.tanh(x))):
+        lowered = jl.jit(fn, backend="numpy").lower(x).ir
+        host = [e for e in lowered.eqns if not triton_emitter.supported(e)]
+        ops.update({e.op.name: triton_emitter.runs_on_device(e, ArrayModule) for e in host})
+    index = jl.jit(jl.grad(lambda x: x[np.array([0, 2, 2])].sum()), backend="numpy")
+    scatter = [e for e in index.lower(x).ir.eqns if e.op.name == "scatter_add"]
+    ops["scatter_add"] = triton_emitter.runs_on_device(scatter[0], ArrayModule)
+    assert ops == {"cumsum": True, "arcsin": True, "scatter_add": False}
