@@ -360,9 +360,10 @@ def _place(kernel: Kernel, steps: list, made_by: dict) -> None:
         step = steps[index]
         if not (isinstance(step, Kernel) and step.domain.same(kernel.domain)):
             continue
-        table = {
+        table = {  # (a total is known to the last program only: it is read from memory)
             Load(v, normalized(step.domain.index_for(v), v.type.shape), v.type.dtype): node
             for v, node in step.outputs
+            if not any(isinstance(n, Total) for n in walk_nodes([node]))
         }
         merged = [(v, substitute(n, table)) for v, n in kernel.outputs]
         reads = {id(x) for _, n in merged for x in _loaded(n)}

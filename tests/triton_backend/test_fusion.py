@@ -190,3 +190,18 @@ def test_long_rows_take_mean_and_variance_in_one_pass(monkeypatch):
 
     got = jl.jit(variance, backend="triton")(x)
     np.testing.assert_allclose(got, variance(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_row_values_that_need_the_total_read_it_from_memory():
+    """A total is known only to the last program of its kernel: rows scaled by it run in a
+    later kernel that reads it back (never in the same one)."""
+
+    def shares(x):
+        rows = (x * x).sum(axis=1)
+        total = rows.sum()
+        return rows / total, total, x.max(axis=1) / total
+
+    x = np.random.default_rng(SEED).standard_normal((7, 5)).astype(np.float32)
+    got = jl.jit(shares, backend="triton")(x)
+    for g, w in zip(got, shares(x)):
+        np.testing.assert_allclose(g, w, rtol=1e-5)
