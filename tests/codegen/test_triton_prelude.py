@@ -19,7 +19,8 @@ if os.environ.get("TRITON_INTERPRET") != "1":
 import triton  # noqa: E402
 import triton.language as tl  # noqa: E402
 
-from codegen import triton_prelude as jl  # noqa: E402
+from codegen import triton_prelude as jl
+from codegen import triton_runtime  # noqa: E402
 
 BLOCK = 256
 TL_DTYPES = {
@@ -31,40 +32,7 @@ TL_DTYPES = {
 }
 
 
-class HostBuf:
-    """A numpy array dressed as the tensor the interpreter expects (it copies through
-    untyped_storage / set_, which here are all the array itself)."""
-
-    def __init__(self, array: np.ndarray):
-        self.array = array
-        self.dtype = array.dtype
-
-    def data_ptr(self):
-        return self.array.ctypes.data
-
-    def untyped_storage(self):
-        return self
-
-    def cpu(self):
-        return self
-
-    def new_empty(self, *args, **kwargs):
-        return self
-
-    def set_(self, *args):
-        return self
-
-    def storage_offset(self):
-        return 0
-
-    def size(self):
-        return self.array.shape
-
-    def stride(self):
-        return self.array.strides
-
-    def copy_(self, other):
-        pass
+HostBuf = triton_runtime.HostBuffer  # numpy arrays as the interpreter's tensors
 
 
 @triton.jit
