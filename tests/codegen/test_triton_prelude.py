@@ -4,23 +4,16 @@ infinities, nan, the dtype's extremes) and on random inputs from its domain, one
 per helper and dtype, and with a scalar operand as generated kernels pass one. Each helper's
 result dtype is checked inside the kernel."""
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-
-if os.environ.get("TRITON_INTERPRET") != "1":
-    # tests/conftest.py sets the variable when there is no GPU; on a GPU machine run this file
-    # as TRITON_INTERPRET=1 pytest ...
-    pytest.skip("feeds host numpy arrays, so needs TRITON_INTERPRET=1", allow_module_level=True)
-
 import triton  # noqa: E402
 import triton.language as tl  # noqa: E402
 
 from codegen import triton_prelude as jl
-from codegen import triton_runtime  # noqa: E402
+from codegen import triton_runtime as rt
 
 BLOCK = 256
 TL_DTYPES = {
@@ -30,9 +23,6 @@ TL_DTYPES = {
     np.dtype(np.int64): tl.int64,
     np.dtype(np.bool_): tl.int1,
 }
-
-
-HostBuf = triton_runtime.HostBuffer  # numpy arrays as the interpreter's tensors
 
 
 @triton.jit
@@ -75,15 +65,16 @@ def binary_kernel(
 def launch(name: str, inputs: tuple, out_dtype) -> np.ndarray:
     """jl.<name> applied to the inputs (one of them may have a single element) by one kernel
     launch."""
-    out = np.empty(np.broadcast_shapes(*(x.shape for x in inputs)), out_dtype)
-    buffers = [HostBuf(np.ascontiguousarray(x)) for x in inputs]
-    args = (*buffers, HostBuf(out), out.size, getattr(jl, name), TL_DTYPES[out.dtype], BLOCK)
+    # host arrays in Triton's interpreter (tests/conftest.py), device arrays on a GPU
+    out = rt.empty(np.broadcast_shapes(*(x.shape for x in inputs)), np.dtype(out_dtype).name)
+    buffers = [rt.ptr(rt.device(x, x.dtype.name)) for x in inputs]
+    args = (*buffers, rt.ptr(out), out.size, getattr(jl, name), TL_DTYPES[out.dtype], BLOCK)
     with np.errstate(all="ignore"):
         if len(inputs) == 1:
             unary_kernel[(1,)](*args)
         else:
             binary_kernel[(1,)](*args, inputs[0].size == 1, inputs[1].size == 1)
-    return out
+    return out if isinstance(out, np.ndarray) else out.get()
 
 
 # ---- inputs ---------------------------------------------------------------------------------
