@@ -42,33 +42,27 @@ def k0_reduction(x0, y7, s0, s1, numel, BLOCK: tl.constexpr):
 def k0_reduction_loop(x0, y7, s0, s1, numel, BLOCK: tl.constexpr):
     row = tl.program_id(0)
     r0 = row
-    acc1 = tl.full([BLOCK], tl.full([], float("-inf"), tl.float32), tl.float32)
+    peak1 = tl.full([BLOCK], tl.full([], float("-inf"), tl.float32), tl.float32)
+    acc2 = tl.zeros([BLOCK], tl.float32)
     for start in range(0, numel, BLOCK):
         c = start + tl.arange(0, BLOCK)
         cmask = c < numel
         c1 = c
-        t2 = tl.load(x0 + c1 + r0*s1, mask=cmask)
-        acc1 = red.max_nan(acc1, tl.where(cmask, t2, tl.full([], float("-inf"), tl.float32)))
-    t3 = tl.reduce(acc1, 0, red.max_nan)
-    acc4 = tl.full([BLOCK], tl.full([], 0.0, tl.float32), tl.float32)
+        t3 = tl.load(x0 + c1 + r0*s1, mask=cmask)
+        grown = red.max_nan(peak1, tl.where(cmask, t3, tl.full([], float("-inf"), tl.float32)))
+        acc2 = acc2 * red.rescale(peak1, grown) + tl.where(cmask & (grown != tl.full([], float("-inf"), tl.float32)), tl.exp(t3 - grown), tl.full([], 0.0, tl.float32))
+        peak1 = grown
+    t4 = tl.reduce(peak1, 0, red.max_nan)
+    t5 = tl.where(t4 == tl.full([], float("-inf"), tl.float32), tl.full([], float("nan"), tl.float32), tl.sum(acc2 * red.rescale(peak1, t4), axis=0))
     for start in range(0, numel, BLOCK):
         c = start + tl.arange(0, BLOCK)
         cmask = c < numel
         c1 = c
-        t5 = tl.load(x0 + c1 + r0*s1, mask=cmask)
-        t6 = (t5 - t3)
-        t7 = tl.exp(t6)
-        acc4 += tl.where(cmask, t7, tl.full([], 0.0, tl.float32))
-    t8 = tl.sum(acc4, axis=0)
-    for start in range(0, numel, BLOCK):
-        c = start + tl.arange(0, BLOCK)
-        cmask = c < numel
-        c1 = c
-        t9 = tl.load(x0 + c1 + r0*s1, mask=cmask)
-        t10 = (t9 - t3)
-        t11 = tl.exp(t10)
-        t12 = tl.div_rn(t11, t8)
-        tl.store(y7 + c1 + r0*s1, t12, mask=cmask)
+        t6 = tl.load(x0 + c1 + r0*s1, mask=cmask)
+        t7 = (t6 - t4)
+        t8 = tl.exp(t7)
+        t9 = tl.div_rn(t8, t5)
+        tl.store(y7 + c1 + r0*s1, t9, mask=cmask)
 """
 
 
