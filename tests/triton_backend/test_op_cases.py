@@ -54,7 +54,8 @@ def check(case, args: list) -> None:
     for arg, before in zip(args, pristine):
         np.testing.assert_array_equal(arg, before, strict=True)
     for result in jl.tree_flatten(got)[0]:
-        assert not any(np.shares_memory(result, a) for a in args), "a result aliases an input"
+        if isinstance(result, np.ndarray):  # (on a GPU results are device memory anyway)
+            assert not any(np.shares_memory(result, a) for a in args), "a result aliases an input"
 
 
 @pytest.mark.parametrize("case, dtype, shapes", CASE_SHAPES)
