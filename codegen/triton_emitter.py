@@ -218,6 +218,9 @@ class _ModuleWriter:
         if sizes:
             body.append(f"rt.check_sizes({', '.join(sizes)})")
         for i, p in enumerate(fn.params):
+            # a Python int converted to a narrower int must fit it (numpy's NEP 50 error)
+            for dtype in sorted(_narrowed_to(fn, p)):
+                body.append(f"rt.fits(a{i}, {dtype!r})")
             body.append(f"{self.name(p)} = rt.device(a{i}, {p.type.dtype!r})")
         for name, index in self.literals.items():
             body.append(f"{self.name(fn.eqns[index].out)} = {name}")
@@ -239,6 +242,17 @@ class _ModuleWriter:
         lines.append(f"def {fn.name}_triton({', '.join(params)}):")
         lines += [f"    {line}" for line in body]
         return "\n".join(lines) + "\n"
+
+
+def _narrowed_to(fn: Function, param) -> set:
+    """The integer dtypes a scalar integer parameter is converted to."""
+    if param.type.shape != () or param.type.dtype not in ("int32", "int64"):
+        return set()
+    return {
+        e.out.type.dtype
+        for e in fn.eqns
+        if e.op.name == "convert" and e.inputs[0] is param and e.out.type.dtype == "int32"
+    }
 
 
 def warps(block: int) -> int:
@@ -277,7 +291,7 @@ def _host_function(fn: Function, eqn: Eqn):
     on the GPU; the others go to the host and back (see `triton_runtime.host_call`)."""
     producers = {id(o): e for e in fn.eqns for o in e.outputs}
     free = [producers[id(x)] for x in eqn.inputs if fusion.is_free(producers.get(id(x)))]
-    params = tuple(x for x in dict.fromkeys(eqn.inputs) if not fusion.is_free(producers.get(id(x))))
+    params = tuple(fusion.host_inputs(fn, eqn, producers))
     sub = Function(params, (*dict.fromkeys(free), eqn), eqn.outputs, f"{fn.name}_host", fn.guards)
     xp = triton_runtime.module()
     on_device = xp is not np and runs_on_device(eqn, xp)

@@ -189,3 +189,11 @@ def check_sizes(*sizes: int) -> None:
             f"an array of {max(sizes)} elements: the Triton backend indexes with int32, so "
             f"arrays must have fewer than 2**31 elements (use backend='numpy')"
         )
+
+
+def fits(value, dtype: str) -> None:
+    """A Python int argument bound for `dtype` must fit it, as numpy (NEP 50) requires."""
+    if type(value) is int:
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"Python integer {value} out of bounds for {dtype}")

@@ -341,14 +341,41 @@ def _schedule(fn: Function, producers: dict, order: dict, stored: set, supported
         if not outs or _is_literal(eqn):
             continue
         if is_host(eqn, supported):
-            inputs = [x for x in eqn.inputs if not is_free(producers.get(id(x)))]
-            steps.append(Host(eqn, inputs, list(eqn.outputs)))
+            steps.append(Host(eqn, host_inputs(fn, eqn, producers), list(eqn.outputs)))
             made_by.update((id(o), len(steps) - 1) for o in eqn.outputs)
             continue
         for value in outs:
             _place(_kernel_for(value, producers, order, stored), steps, made_by)
     _check_anchors(steps)
     return steps
+
+
+def host_inputs(fn: Function, eqn: Eqn, producers: dict) -> list:
+    """What a host step is handed: the equation's inputs (once each; scalar constants and
+    sizes are computed inside it), then parameters of `fn` that carry the sizes it uses
+    and its inputs' shapes lack (a loop body may use x.shape[0] without x)."""
+    inputs = list(dict.fromkeys(x for x in eqn.inputs if not is_free(producers.get(id(x)))))
+    known = set().union(*[shapes.free_symbols(x.type.shape) for x in inputs] or [set()])
+    for symbol in sorted(_symbols_in(eqn) - known, key=str):
+        carrier = next(p for p in fn.params if symbol in shapes.free_symbols(p.type.shape))
+        if carrier not in inputs:
+            inputs.append(carrier)
+    return inputs
+
+
+def _symbols_in(item) -> set:
+    """The shape symbols an equation (its params, its sub-functions) refers to."""
+    if isinstance(item, Eqn):
+        found = set().union(*[_symbols_in(v) for v in item.params.values()] or [set()])
+        types = [v.type.shape for v in (*item.inputs, *item.outputs)]
+        return found | set().union(*[shapes.free_symbols(t) for t in types] or [set()])
+    if isinstance(item, Function):
+        return set().union(*[_symbols_in(e) for e in item.eqns] or [set()])
+    if isinstance(item, tuple):
+        return set().union(*[_symbols_in(v) for v in item] or [set()])
+    if isinstance(item, sympy.Basic):
+        return set(item.free_symbols)
+    return set()
 
 
 def _place(kernel: Kernel, steps: list, made_by: dict) -> None:

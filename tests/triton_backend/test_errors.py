@@ -189,3 +189,27 @@ def test_grad_with_one_array_as_both_arguments():
     along_b = (loss(x, x + eps * direction) - loss(x, x - eps * direction)) / (2 * eps)
     np.testing.assert_allclose(np.sum(grads[0] * direction), along_a, rtol=1e-6)
     np.testing.assert_allclose(np.sum(grads[1] * direction), along_b, rtol=1e-6)
+
+
+def test_python_int_too_big_for_the_array_dtype_raises_like_numpy():
+    """Regression: the kernel's int64 -> int32 conversion wrapped 2**40 silently."""
+    x = np.arange(3, dtype=np.int32)
+    jf = jl.jit(lambda x, a: x + a, backend="triton")
+    np.testing.assert_array_equal(jf(x, 5), x + 5)
+    with pytest.raises(OverflowError):
+        jf(x, 2**40)
+
+
+def test_a_host_step_gets_the_sizes_its_operands_lack():
+    """Regression: a scan body using x.shape[0] (a size no operand of the scan carries)
+    ran on the host without that size."""
+
+    def f(x):
+        return jl.scan(lambda c, _: (c + x.shape[0], c * 2), 0, None, length=3)
+
+    jitted = jl.jit(f, backend="triton")
+    for n in (5, 7):
+        carry, ys = jitted(np.random.default_rng(n).standard_normal(n).astype(np.float32))
+        np.testing.assert_array_equal(carry, 3 * n)
+        np.testing.assert_array_equal(ys, [0, 2 * n, 4 * n])
+    assert jitted.cache_info().misses == 1
