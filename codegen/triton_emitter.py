@@ -130,7 +130,7 @@ class _ModuleWriter:
             out.append("block = min(te.POINTWISE_BLOCK, rt.pow2(numel))")
             out.append("if numel:")
             out.append(
-                f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args)}, numel, BLOCK=block, num_warps=4)"
+                f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args + _sizes(writer))}, numel, BLOCK=block, num_warps=4)"
             )
         elif d.kind == "reduction":
             out.append(
@@ -153,11 +153,11 @@ class _ModuleWriter:
             out.append("if rows and numel <= te.MAX_ROW_BLOCK:")
             out.append("    block = rt.pow2(numel)")
             out.append(
-                f"    {name}[(rows,)]({', '.join(args)}, numel, BLOCK=block, num_warps=te.warps(block))"
+                f"    {name}[(rows,)]({', '.join(args + _sizes(writer))}, numel, BLOCK=block, num_warps=te.warps(block))"
             )
             out.append("elif rows:")
             out.append(
-                f"    {name}_loop[(rows,)]({', '.join(args)}, numel, BLOCK=te.LOOP_BLOCK, num_warps=8)"
+                f"    {name}_loop[(rows,)]({', '.join(args + _sizes(looped))}, numel, BLOCK=te.LOOP_BLOCK, num_warps=8)"
             )
         else:
             M, N = code(d.shape[-2]), code(d.shape[-1])
@@ -166,7 +166,7 @@ class _ModuleWriter:
             out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
             out.append("if tiles:")
             out.append(
-                f"    {name}[(tiles,)]({', '.join(args)}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)"
+                f"    {name}[(tiles,)]({', '.join(args + _sizes(writer))}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)"
             )
 
     def host_step(self, step: fusion.Host, index: int) -> None:
@@ -242,6 +242,11 @@ class _ModuleWriter:
         lines.append(f"def {fn.name}_triton({', '.join(params)}):")
         lines += [f"    {line}" for line in body]
         return "\n".join(lines) + "\n"
+
+
+def _sizes(writer: KernelWriter) -> list:
+    """Python computing the derived size arguments a kernel takes (exact floor division)."""
+    return [code(expr) for expr in writer.derived]
 
 
 def _narrowed_to(fn: Function, param) -> set:

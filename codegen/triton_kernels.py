@@ -6,6 +6,7 @@ matmul loop, and the stores. Also the table of what kernels can compute (`suppor
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import sympy
@@ -116,9 +117,50 @@ class _IndexPrinter(shapes._DimPrinter):
     def _print_BooleanFalse(self, expr):
         return "False"
 
+    # Triton's // and % truncate toward zero; a size expression with a floor, a ceiling or
+    # a remainder (-floor(1/2 - s1/2)) may divide a negative number, so the launcher
+    # computes it in Python and passes it in as an argument `d<k>`.
+    def _derived(self, expr, printed):
+        if self.derived is None or not _is_size(expr):
+            return printed()
+        return self.derived.setdefault(expr, f"d{len(self.derived)}")
 
-def code(expr) -> str:
-    return _IndexPrinter().doprint(sympy.sympify(expr))
+    def _print_floor(self, expr):
+        return self._derived(expr, lambda: self._floor(expr))
+
+    def _print_ceiling(self, expr):
+        return self._derived(expr, lambda: super(_IndexPrinter, self)._print_ceiling(expr))
+
+    def _print_Mod(self, expr):
+        return self._derived(expr, lambda: self._modulo(*expr.args))
+
+    # an index expression sympy has rearranged may go negative (Mod(min(2, i) - 3, s1)):
+    # there // and % are written to floor like Python's (divisors are sizes, so positive)
+    def _modulo(self, a, b) -> str:
+        a_text, b_text = self._operand(a), self._operand(b)
+        if a.is_nonnegative:
+            return f"({a_text} % {b_text})"
+        return f"((({a_text} % {b_text}) + {b_text}) % {b_text})"
+
+    def _floor(self, expr) -> str:
+        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
+        if numerator.is_nonnegative:
+            return self._floor_division(numerator, denominator)
+        n, d = self._operand(numerator), self._operand(denominator)
+        return f"(({n} - {self._modulo(numerator, denominator)}) // {d})"
+
+
+def _is_size(expr) -> bool:
+    """An expression of shape symbols only (s0, s1, ...): no index of the kernel."""
+    return all(re.fullmatch(r"s\d+", s.name) for s in expr.free_symbols)
+
+
+def code(expr, derived: dict | None = None) -> str:
+    """Triton source for an index expression; with `derived`, size expressions that need a
+    floor division become names registered there (see `_IndexPrinter._derived`)."""
+    printer = _IndexPrinter()
+    printer.derived = derived
+    return printer.doprint(sympy.sympify(expr))
 
 
 def _offset(index: tuple, shape: tuple):
@@ -194,12 +236,16 @@ class KernelWriter:
             else set(self.domain.symbols())
         )
         self.level: dict = {}
+        self.derived: dict = {}  # size expression -> the argument name carrying it
         self.flat = _offset(self.domain.symbols(), self.domain.shape)
 
     def _nodes(self) -> list:
         return fusion.walk_nodes([n for _, n in self.kernel.outputs])
 
     # -- names ------------------------------------------------------------------------------
+    def code(self, expr) -> str:
+        return code(expr, self.derived)
+
     def arg(self, value) -> str:
         return f"x{self.numbers[id(value)]}"
 
@@ -269,7 +315,7 @@ class KernelWriter:
             offset = (
                 self.tile(offset, ("m", "n"), "BM, BN")
                 if mask and self.domain.kind == "matmul"
-                else code(offset)
+                else self.code(offset)
             )
             where = f", mask={mask}" if mask else ""
             return f"tl.load({self.arg(node.value)} + {offset}{where})"
@@ -278,7 +324,7 @@ class KernelWriter:
         if isinstance(node, IndexValue | Pred):
             for dep in node.deps:
                 self.var(dep, depth)
-            text = code(node.expr)
+            text = self.code(node.expr)
             if isinstance(node, Pred):
                 return text
             return f"tl.cast({text}, {TL[node.dtype]})"
@@ -315,14 +361,17 @@ class KernelWriter:
         """Define the gather index symbol: negative indices count from the end; an index
         still out of range sets the error flag and reads element 0."""
         raw = self.var(node.index, depth)
-        length = code(node.length)
+        length = self.code(node.length)
         name = node.symbol.name
-        mask = self.mask_for([]) if self.domain.kind != "reduction" else None
-        live = mask or ("cmask" if self.is_col(node) else None)
+        # only lanes inside the domain count (the others read no index at all)
+        if self.domain.kind == "reduction":
+            live = "cmask" if self.is_col(node) else None
+        else:
+            live = "mask"
         self.emit(f"{name} = tl.where({raw} < 0, {raw} + {length}, {raw})", depth)
         self.emit(f"bad = ({name} < 0) | ({name} >= {length})", depth)
         flag = f"bad & {live}" if live else "bad"
-        self.emit(f"tl.store(err + tl.zeros_like(bad.to(tl.int32)), 1, mask={flag})", depth)
+        self.emit(f"tl.store(err + tl.zeros_like(({flag}).to(tl.int32)), 1, mask={flag})", depth)
         self.emit(f"{name} = tl.where(bad, 0, {name}).to(tl.int32)", depth)
         return name
 
@@ -360,11 +409,11 @@ class KernelWriter:
     def unravel(self, flat: str, symbols: tuple, dims: tuple, depth: int) -> None:
         stride = None
         for symbol, dim in reversed(list(zip(symbols, dims))):
-            source = flat if stride is None else f"({flat} // ({code(stride)}))"
+            source = flat if stride is None else f"({flat} // ({self.code(stride)}))"
             if symbol is symbols[0]:
                 self.emit(f"{symbol} = {source}", depth)
             else:
-                self.emit(f"{symbol} = {source} % ({code(dim)})", depth)
+                self.emit(f"{symbol} = {source} % ({self.code(dim)})", depth)
             stride = dim if stride is None else stride * dim
 
     def store(self, value, node, depth: int, mask: str | None) -> None:
@@ -376,11 +425,11 @@ class KernelWriter:
         elif kind == "matmul":
             offset = self.tile(offset, ("m", "n"), "BM, BN")
         elif mask == "last":  # a total, stored once
-            offset = code(offset)
+            offset = self.code(offset)
         elif mask and not sympy.sympify(offset).free_symbols & self.col:
-            offset = f"{code(offset)} + tl.zeros_like(c)"  # reduced axes of size 1
+            offset = f"{self.code(offset)} + tl.zeros_like(c)"  # reduced axes of size 1
         else:
-            offset = code(offset)
+            offset = self.code(offset)
         text = _cast(self.var(node, depth), node.dtype, value.type.dtype)
         where = f", mask={mask}" if mask else ""
         self.emit(f"tl.store({self.out(value)} + {offset}, {text}{where})", depth)
@@ -560,8 +609,8 @@ class KernelWriter:
         M, N = d.shape[-2], d.shape[-1]
         K = dot.a.value.type.shape[-1] if False else contracted(d.eqn)
         self.emit("pid = tl.program_id(0)")
-        self.emit(f"grid_n = tl.cdiv({code(N)}, BN)")
-        self.emit(f"tiles = tl.cdiv({code(M)}, BM) * grid_n")
+        self.emit(f"grid_n = tl.cdiv({self.code(N)}, BN)")
+        self.emit(f"tiles = tl.cdiv({self.code(M)}, BM) * grid_n")
         self.emit("tile = pid % tiles")
         self.emit("m = ((tile // grid_n) * BM + tl.arange(0, BM))[:, None]")
         self.emit("n = ((tile % grid_n) * BN + tl.arange(0, BN))[None, :]")
@@ -570,22 +619,22 @@ class KernelWriter:
             self.unravel("batch", batch, d.shape[:-2], 1)
         acc_dtype = "float64" if dot.dtype == "float64" else "float32"
         self.emit(f"acc = tl.zeros([BM, BN], {TL[acc_dtype]})")
-        self.emit(f"for k0 in range(0, {code(K)}, BK):")
+        self.emit(f"for k0 in range(0, {self.code(K)}, BK):")
         self.emit("ka = (k0 + tl.arange(0, BK))[None, :]", 2)
         self.emit("kb = (k0 + tl.arange(0, BK))[:, None]", 2)
         a_off = self.tile(_offset(dot.a.index, dot.a.value.type.shape), ("m", "ka"), "BM, BK")
         b_off = self.tile(_offset(dot.b.index, dot.b.value.type.shape), ("kb", "n"), "BK, BN")
         self.emit(
-            f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {code(M)}) & (ka < {code(K)}), other=0.0)",
+            f"a = tl.load({self.arg(dot.a.value)} + {a_off}, mask=(m < {self.code(M)}) & (ka < {self.code(K)}), other=0.0)",
             2,
         )
         self.emit(
-            f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {code(K)}) & (n < {code(N)}), other=0.0)",
+            f"b = tl.load({self.arg(dot.b.value)} + {b_off}, mask=(kb < {self.code(K)}) & (n < {self.code(N)}), other=0.0)",
             2,
         )
         precision = ', input_precision="ieee"' if dot.dtype in ("float32", "float64") else ""
         self.emit(f"acc = tl.dot(a, b, acc{precision})", 2)
-        self.emit(f"mask = (m < {code(M)}) & (n < {code(N)})")
+        self.emit(f"mask = (m < {self.code(M)}) & (n < {self.code(N)})")
         for value, node in self.kernel.outputs:
             self.store(value, node, 1, "mask")
 
@@ -593,11 +642,13 @@ class KernelWriter:
         """A 2-D tile's offsets: broadcast to the whole tile when an axis has size 1 (its
         index is 0, so the expression does not vary along it)."""
         names = {s.name for s in sympy.sympify(offset).free_symbols}
-        text = code(offset)
+        text = self.code(offset)
         return text if set(axes) <= names else f"({text}) + tl.zeros([{shape}], tl.int32)"
 
     # -- the whole kernel -----------------------------------------------------------------------------
     def write(self, symbols: list, looped: bool = False) -> list:
+        """The kernel's lines. Its parameters: inputs, outputs, the gather flag, the totals'
+        buffers, the shape symbols, derived sizes (`self.derived`), then the block sizes."""
         d = self.domain
         params = [self.arg(v) for v in self.inputs] + [self.out(v) for v, _ in self.kernel.outputs]
         params += ["err"] if self.gathers else []
@@ -605,14 +656,12 @@ class KernelWriter:
             params += [f"total{k}" for k in range(len(self.total_nodes))] + ["count", "rows"]
         params += [str(s) for s in symbols]
         if d.kind == "matmul":
-            params += ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
             self.matmul()
+            tail = ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
         else:
-            params += ["numel", "BLOCK: tl.constexpr"]
-            if d.kind == "pointwise":
-                self.pointwise()
-            else:
-                self.reduction(looped)
+            self.pointwise() if d.kind == "pointwise" else self.reduction(looped)
+            tail = ["numel", "BLOCK: tl.constexpr"]
+        params += [*self.derived.values(), *tail]
         return ["@triton.jit", f"def {self.name}({', '.join(params)}):", *self.lines]
 
 
