@@ -370,7 +370,8 @@ class KernelWriter:
             live = "mask"
         self.emit(f"{name} = tl.where({raw} < 0, {raw} + {length}, {raw})", depth)
         self.emit(f"bad = ({name} < 0) | ({name} >= {length})", depth)
-        flag = f"bad & {live}" if live else "bad"
+        # (through int8: the interpreter mistypes a scalar int1 & a block)
+        flag = f"((bad.to(tl.int8) & {live}.to(tl.int8)) != 0)" if live else "bad"
         self.emit(f"tl.store(err + tl.zeros_like(({flag}).to(tl.int32)), 1, mask={flag})", depth)
         self.emit(f"{name} = tl.where(bad, 0, {name}).to(tl.int32)", depth)
         return name
