@@ -67,9 +67,17 @@ def scatter_add(x, indices, updates, *, axis: int):
 
 
 # --- rules ----------------------------------------------------------------------------------
-def _take_jvp(e, primals, tangents, outs, *, axis):
-    (t, _), (_, indices) = tangents, primals
-    return None if t is None else e.take(t, indices, axis=axis)
+def _gather_jvp(name: str):
+    """A gather is linear in the gathered array: its tangent is gathered the same way."""
+
+    def rule(e, primals, tangents, outs, *, axis):
+        (t, _), (_, indices) = tangents, primals
+        return None if t is None else getattr(e, name)(t, indices, axis=axis)
+
+    return rule
+
+
+_take_jvp = _gather_jvp("take")
 
 
 def _take_vjp(e, cts, primals, outs, *, axis):
@@ -94,9 +102,7 @@ def _scatter_add_vjp(e, cts, primals, outs, *, axis):
     return ct, None, e.take(ct, indices, axis=axis)
 
 
-def _take_along_axis_jvp(e, primals, tangents, outs, *, axis):
-    (t, _), (_, indices) = tangents, primals
-    return None if t is None else e.take_along_axis(t, indices, axis=axis)
+_take_along_axis_jvp = _gather_jvp("take_along_axis")
 
 
 def _take_along_axis_vjp(e, cts, primals, outs, *, axis):
