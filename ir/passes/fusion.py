@@ -344,8 +344,12 @@ def _schedule(fn: Function, producers: dict, order: dict, stored: set, supported
             steps.append(Host(eqn, host_inputs(fn, eqn, producers), list(eqn.outputs)))
             made_by.update((id(o), len(steps) - 1) for o in eqn.outputs)
             continue
+
+        def rewalk(kernel: Kernel, domain: Domain) -> Kernel | None:
+            return _rewalked(kernel, domain, producers, stored)
+
         for value in outs:
-            _place(_kernel_for(value, producers, order, stored), steps, made_by)
+            _place(_kernel_for(value, producers, order, stored), steps, made_by, rewalk)
     _check_anchors(steps)
     return steps
 
@@ -378,32 +382,62 @@ def _symbols_in(item) -> set:
     return set()
 
 
-def _place(kernel: Kernel, steps: list, made_by: dict) -> None:
-    """Append the kernel, or merge it into an earlier kernel of the same domain that runs
-    after everything it reads is made. A value the earlier kernel computes at the same
+def _place(kernel: Kernel, steps: list, made_by: dict, rewalk) -> None:
+    """Append the kernel, or merge it into an earlier kernel that runs after everything it
+    reads is made: one of the same domain, or, for a pointwise kernel, a reduction over
+    its shape or a matmul of its shape (its outputs become more outputs of that kernel,
+    walked again in that kernel's indices). A value the earlier kernel computes at the same
     index is taken from it rather than read back from memory (an Adam update's three
-    outputs are one kernel)."""
+    outputs are one kernel; a ReLU after a stored matmul is its epilogue)."""
     for index in range(len(steps) - 1, -1, -1):
         step = steps[index]
-        if not (isinstance(step, Kernel) and step.domain.same(kernel.domain)):
+        if not isinstance(step, Kernel):
+            continue
+        candidate = kernel if step.domain.same(kernel.domain) else None
+        if candidate is None and kernel.domain.kind == "pointwise" != step.domain.kind:
+            if shapes_equal(step.domain.shape, kernel.domain.shape) and _contiguous(step.domain):
+                candidate = rewalk(kernel, step.domain)
+        if candidate is None:
             continue
         table = {  # (a total is known to the last program only: it is read from memory)
             Load(v, normalized(step.domain.index_for(v), v.type.shape), v.type.dtype): node
             for v, node in step.outputs
             if not any(isinstance(n, Total) for n in walk_nodes([node]))
         }
-        merged = [(v, substitute(n, table)) for v, n in kernel.outputs]
+        merged = [(v, substitute(n, table)) for v, n in candidate.outputs]
         reads = {id(x) for _, n in merged for x in _loaded(n)}
         if max((made_by.get(i, -1) for i in reads), default=-1) < index:
-            kernel.outputs = merged
-            step.outputs += kernel.outputs
-            step.eqns += [e for e in kernel.eqns if e not in step.eqns]
-            step.anchor_values.update(kernel.anchor_values)
-            made_by.update((id(v), index) for v, _ in kernel.outputs)
+            step.outputs += merged
+            step.eqns += [e for e in candidate.eqns if e not in step.eqns]
+            step.anchor_values.update(candidate.anchor_values)
+            made_by.update((id(v), index) for v, _ in merged)
             return
-        break  # merging further back would not pass this kernel's inputs either
     steps.append(kernel)
     made_by.update((id(v), len(steps) - 1) for v, _ in kernel.outputs)
+
+
+def _contiguous(domain: Domain) -> bool:
+    """A matmul, or a reduction over trailing axes: its blocks walk memory in order, so
+    elementwise outputs merged into it are written as a pointwise kernel would write them."""
+    rank = len(domain.shape)
+    return domain.kind == "matmul" or domain.axes == tuple(range(rank - len(domain.axes), rank))
+
+
+def _rewalked(kernel: Kernel, domain: Domain, producers: dict, stored: set) -> Kernel | None:
+    """A pointwise kernel's outputs walked in another kernel's domain, or None when that
+    would compute a reduction or matmul of its own there."""
+    outputs, eqns, anchors = [], [], {}
+    for value, _ in kernel.outputs:
+        walker = _Walk(producers, stored, domain)
+        try:
+            node = walker.at(value, domain.index_for(value), top=True)
+        except _Unfusible:
+            return None
+        if walker.anchor_values:
+            return None
+        outputs.append((value, node))
+        eqns += [e for e in walker.eqns if e not in eqns]
+    return Kernel(domain, outputs, eqns, anchors)
 
 
 def _loaded(node) -> list:

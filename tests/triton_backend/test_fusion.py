@@ -205,3 +205,27 @@ def test_row_values_that_need_the_total_read_it_from_memory():
     got = jl.jit(shares, backend="triton")(x)
     for g, w in zip(got, shares(x)):
         np.testing.assert_allclose(g, w, rtol=1e-5)
+
+
+def test_elementwise_outputs_join_a_matmul_or_row_kernel_of_their_shape():
+    """A pointwise kernel of a matmul's or a row reduction's shape becomes more outputs of
+    that kernel: the pre-activation a backward pass keeps and the ReLU after it are one
+    matmul kernel; the row losses and the scaled residual are one row kernel."""
+
+    def layer(x, w, b, y):
+        h = x @ w + b  # kept: the ReLU's gradient needs it
+        a = np.maximum(h, 0.0)
+        residual = a - y
+        return h, a, (residual * residual).sum(axis=1), residual * 0.5
+
+    rng = np.random.default_rng(SEED)
+    args = (
+        rng.standard_normal((9, 6)).astype(np.float32),
+        rng.standard_normal((6, 5)).astype(np.float32),
+        rng.standard_normal(5).astype(np.float32),
+        rng.standard_normal((9, 5)).astype(np.float32),
+    )
+    compiled = _compiled(layer, args)
+    assert compiled.kernel.kernels == 2  # matmul (+ h, a), rows (+ the residual)
+    for got, want in zip(compiled(*args), layer(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
