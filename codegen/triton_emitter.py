@@ -31,7 +31,7 @@ from codegen import (
 from codegen.triton_kernels import KernelWriter, Reduce, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
 from ir.core import Eqn
-from ir.passes import fusion
+from ir.passes import fusion, fusion_index
 from ir.passes.fusion import Kernel, Load
 from ir.printer import _Printer, numbering
 
@@ -121,11 +121,11 @@ class _ModuleWriter:
             args.append(f"rt.ptr(total{k})")
         if writer.total_nodes:
             out.append("count = rt.zeros((1,), 'int32')")
-            args += ["rt.ptr(count)", code(fusion.prod(kernel.domain.rows()))]
+            args += ["rt.ptr(count)", code(fusion_index.prod(kernel.domain.rows()))]
         args += [str(s) for s in symbols]
         d = kernel.domain
         if d.kind == "pointwise":
-            numel = code(fusion.prod(d.shape))
+            numel = code(fusion_index.prod(d.shape))
             out.append(f"numel = {numel}")
             out.append("block = min(te.POINTWISE_BLOCK, rt.pow2(numel))")
             out.append("if numel:")
@@ -134,7 +134,7 @@ class _ModuleWriter:
             )
         elif d.kind == "reduction":
             out.append(
-                f"numel, rows = {code(fusion.prod(d.reduced()))}, {code(fusion.prod(d.rows()))}"
+                f"numel, rows = {code(fusion_index.prod(d.reduced()))}, {code(fusion_index.prod(d.rows()))}"
             )
             if any(
                 isinstance(n, Reduce) and n.op in ("max", "min", "argmax", "argmin")
@@ -161,7 +161,7 @@ class _ModuleWriter:
             )
         else:
             M, N = code(d.shape[-2]), code(d.shape[-1])
-            batch = code(fusion.prod(d.shape[:-2]))
+            batch = code(fusion_index.prod(d.shape[:-2]))
             out.append(f"bm, bn, bk = te.matmul_blocks({M}, {N}, {code(contracted(d.eqn))})")
             out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
             out.append("if tiles:")
@@ -213,7 +213,9 @@ class _ModuleWriter:
                 if isinstance(dim, sympy.Symbol) and dim not in seen:
                     seen.add(dim)
                     body.append(f"{dim} = a{i}.shape[{axis}]")
-        sizes = {code(fusion.prod(v.type.shape)) for v in self._stored_values() if v.type.shape}
+        sizes = {
+            code(fusion_index.prod(v.type.shape)) for v in self._stored_values() if v.type.shape
+        }
         sizes = sorted(s for s in sizes if not s.isdigit() or int(s) >= 2**31)
         if sizes:
             body.append(f"rt.check_sizes({', '.join(sizes)})")
@@ -284,7 +286,7 @@ def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
     digest = hashlib.sha256()
     modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime)
-    for module in (sys.modules[__name__], fusion, *modules):
+    for module in (sys.modules[__name__], fusion, fusion_index, *modules):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]
 

@@ -14,7 +14,7 @@ import sympy
 from ir import dtypes, shapes
 from ir.core import Eqn
 from ir.ops import OPS
-from ir.passes import fusion
+from ir.passes import fusion, fusion_index
 from ir.passes.fusion import (
     Apply,
     Checked,
@@ -167,7 +167,7 @@ def _offset(index: tuple, shape: tuple):
     """The C-order element offset of `index` in an array of `shape`."""
     offset, stride = sympy.Integer(0), sympy.Integer(1)
     for i, d in zip(reversed(index), reversed(shape)):
-        if not fusion.provably_one(d):
+        if not fusion_index.provably_one(d):
             offset = offset + sympy.sympify(i) * stride
         stride = stride * d
     return offset
@@ -708,7 +708,7 @@ _EXACT = ("float32", "float64")
 def _welford_pairs(nodes: list, domain) -> dict:
     """sum(u) reductions -> the sum((u - sum(u) / n)**2) over the same rows, n being the
     row length, for float32 and float64 rows (a variance's two statistics)."""
-    length = sympy.sympify(fusion.prod(domain.reduced()))
+    length = sympy.sympify(fusion_index.prod(domain.reduced()))
     pairs = {}
     for node in nodes:
         if not (isinstance(node, Reduce) and node.op == "sum" and node.dtype in _EXACT):

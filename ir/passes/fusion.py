@@ -26,7 +26,6 @@ backend cannot fuse (`supported(eqn)` says which can).
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field, replace
 
 import sympy
@@ -35,6 +34,14 @@ from ir import shapes
 from ir.core import Eqn, Function, Value
 from ir.errors import ShapeError
 from ir.ops import Literal
+from ir.passes.fusion_index import (
+    broadcast_index,
+    clamp,
+    normalized,
+    provably_one,
+    replace_axis,
+    reshape_index,
+)
 
 # --- expression nodes: what a kernel computes, at indices of its domain -------------------
 
@@ -570,7 +577,7 @@ class _Walk:
         if "elementwise" in eqn.op.tags:
             shape = value.type.shape
             args = tuple(
-                self.at(x, _broadcast_index(index, shape, x.type.shape)) for x in eqn.inputs
+                self.at(x, broadcast_index(index, shape, x.type.shape)) for x in eqn.inputs
             )
             return Apply(name, tuple(p.items()), args, dtype)
         if is_anchor(eqn):
@@ -586,7 +593,7 @@ class _Walk:
                 inner[axis] = index[k]
             return self.at(x, tuple(inner))
         if name == "broadcast_to":
-            return self.at(x, _broadcast_index(index, value.type.shape, x.type.shape))
+            return self.at(x, broadcast_index(index, value.type.shape, x.type.shape))
         if name == "slice":
             return self.at(x, tuple(s + i * st for i, s, st in zip(index, p["start"], p["step"])))
         if name == "flip":
@@ -641,7 +648,7 @@ class _Walk:
             source = self.producers[id(source)].inputs[0]
         if id(source) not in self.stored:  # computed, not a view of memory: store it
             raise _Unfusible(x)
-        batch = _broadcast_index(index[:-2], self.domain.shape[:-2], x.type.shape[:-2])
+        batch = broadcast_index(index[:-2], self.domain.shape[:-2], x.type.shape[:-2])
         k = _index_symbol(f"k{which}")
         tile = (index[-2], k) if which == "a" else (k, index[-1])
         node = self.at(x, (*batch, *tile))
@@ -655,8 +662,8 @@ class _Walk:
         for x in eqn.inputs:
             length = x.type.shape[axis]
             if length != 0:
-                local = _clamp(index[axis] - offset, length)
-                pieces.append((offset, self.at(x, _replace(index, axis, local))))
+                local = clamp(index[axis] - offset, length)
+                pieces.append((offset, self.at(x, replace_axis(index, axis, local))))
             offset = offset + length
         if not pieces:
             return Const(0, dtype)
@@ -677,10 +684,10 @@ class _Walk:
             span = (n - 1) * (gap + 1)
             conditions += [sympy.Ge(j, 0), sympy.Le(j, span)]
             if gap:
-                conditions.append(sympy.Eq(sympy.Mod(_clamp(j, span + 1), gap + 1), 0))
-                inner.append(sympy.floor(_clamp(j, span + 1) / (gap + 1)))
+                conditions.append(sympy.Eq(sympy.Mod(clamp(j, span + 1), gap + 1), 0))
+                inner.append(sympy.floor(clamp(j, span + 1) / (gap + 1)))
             else:
-                inner.append(_clamp(j, n))
+                inner.append(clamp(j, n))
         inside = sympy.And(*conditions)
         chosen = (Pred(inside, deps=self.deps(inside)), self.at(x, tuple(inner)), Const(0, dtype))
         return Apply("select", (), chosen, dtype)
@@ -698,9 +705,9 @@ class _Walk:
         x, indices = eqn.inputs
         axis = eqn.params["axis"]
         shape = value.type.shape
-        raw = self.at(indices, _broadcast_index(index, shape, indices.type.shape))
+        raw = self.at(indices, broadcast_index(index, shape, indices.type.shape))
         symbol = self._checked(raw, x.type.shape[axis])
-        return self.at(x, _replace(_broadcast_index(index, shape, x.type.shape), axis, symbol))
+        return self.at(x, replace_axis(broadcast_index(index, shape, x.type.shape), axis, symbol))
 
     def _checked(self, raw, length) -> sympy.Symbol:
         """The symbol standing for a gathered index (one per distinct index and length)."""
@@ -709,112 +716,3 @@ class _Walk:
             checked = Checked(raw, length, symbol)
             self.checked[(raw, length)] = self.by_symbol[symbol] = checked
         return self.checked[(raw, length)].symbol
-
-
-def provably_one(dim) -> bool:
-    """Provably 1. A dim the guards leave open (s0 - 1) is indexed as it is: the traced
-    shapes already fixed where broadcasting happens, so it is 1 only where its index is 0."""
-    try:
-        return shapes.is_one(dim)
-    except ShapeError:
-        return False
-
-
-def normalized(index: tuple, shape: tuple) -> tuple:
-    """The index with 0 on every axis of size 1 (where broadcasting reads)."""
-    return tuple(
-        sympy.Integer(0) if provably_one(d) else sympy.sympify(i) for i, d in zip(index, shape)
-    )
-
-
-def _replace(index: tuple, axis: int, value) -> tuple:
-    return index[:axis] + (value,) + index[axis + 1 :]
-
-
-def _clamp(expr, length):
-    """expr clamped into [0, length): an in-bounds read for a lane whose value is unused."""
-    return sympy.Max(0, sympy.Min(expr, sympy.sympify(length) - 1))
-
-
-def _broadcast_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
-    """The index into an input broadcast (right-aligned) to `out_shape`."""
-    lead = len(out_shape) - len(in_shape)
-    return tuple(
-        sympy.Integer(0) if provably_one(d) else index[lead + a] for a, d in enumerate(in_shape)
-    )
-
-
-def reshape_index(index: tuple, out_shape: tuple, in_shape: tuple) -> tuple:
-    """The index into `in_shape` of element `index` of its reshape to `out_shape`. Axes
-    of equal size map one to one; merged or split groups of axes linearise and unravel."""
-    result = [sympy.Integer(0)] * len(in_shape)
-    outs = [a for a, d in enumerate(out_shape) if not provably_one(d)]
-    ins = [a for a, d in enumerate(in_shape) if not provably_one(d)]
-    try:
-        groups = _reshape_groups(outs, ins, out_shape, in_shape)
-    except (ShapeError, IndexError):
-        groups = [(outs, ins)]
-    for group_out, group_in in groups:
-        flat = _linear(index, out_shape, group_out)
-        _unravel(flat, in_shape, group_in, result)
-    return tuple(result)
-
-
-def _reshape_groups(outs: list, ins: list, out_shape: tuple, in_shape: tuple) -> list:
-    groups, i, j = [], 0, 0
-    while i < len(outs) and j < len(ins):
-        go, gi = [outs[i]], [ins[j]]
-        po, pi = out_shape[outs[i]], in_shape[ins[j]]
-        while not shapes.dims_equal(po, pi):
-            if _smaller(po, pi):
-                i += 1
-                go.append(outs[i])
-                po = po * out_shape[outs[i]]
-            else:
-                j += 1
-                gi.append(ins[j])
-                pi = pi * in_shape[ins[j]]
-        groups.append((go, gi))
-        i, j = i + 1, j + 1
-    if i != len(outs) or j != len(ins):
-        raise ShapeError("reshape groups do not line up")
-    return groups
-
-
-def _smaller(a, b) -> bool:
-    if isinstance(a, int) and isinstance(b, int):
-        return a < b
-    return shapes.decide(sympy.Lt(a, b))
-
-
-def _linear(index: tuple, shape: tuple, axes: list):
-    flat = sympy.Integer(0)
-    for a in axes:
-        flat = flat * shape[a] + index[a]
-    return sympy.expand(flat)
-
-
-def _unravel(flat, shape: tuple, axes: list, result: list) -> None:
-    stride = sympy.Integer(1)
-    for position, a in enumerate(reversed(axes)):
-        last = position == len(axes) - 1
-        quotient = floordiv(flat, stride)
-        result[a] = quotient if last else modulo(quotient, shape[a])
-        stride = stride * shape[a]
-
-
-def floordiv(expr, divisor):
-    """expr // divisor for a non-negative expr."""
-    if divisor == 1:
-        return expr
-    return sympy.floor(sympy.sympify(expr) / divisor)
-
-
-def modulo(expr, divisor):
-    if divisor == 1:
-        return sympy.Integer(0)
-    return sympy.Mod(expr, divisor)
-
-
-def prod(dims) -> object:
-    return math.prod(dims) if all(isinstance(d, int) for d in dims) else sympy.Mul(*dims)
