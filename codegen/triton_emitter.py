@@ -105,69 +105,75 @@ class _ModuleWriter:
             looped = KernelWriter(kernel, f"{name}_loop", self.numbers)
             self.kernel_lines += looped.write(symbols, looped=True) + [""]
         self.gathers |= bool(writer.gathers)
-        # launch
+        args = self.buffers(kernel, writer) + [str(s) for s in symbols]
+        launch = {"pointwise": self.pointwise, "reduction": self.reduction, "matmul": self.matmul}
+        launch[kernel.domain.kind](name, args, writer, looped)
+
+    def buffers(self, kernel: Kernel, writer: KernelWriter) -> list:
+        """Allocate the kernel's outputs (and its totals' scratch); its pointer arguments."""
         out = self.launch
         for value, _ in kernel.outputs:
-            dims = ", ".join(code(d) for d in value.type.shape)
-            out.append(
-                f"{self.name(value)} = rt.empty(({dims}{',' if len(value.type.shape) == 1 else ''}), {value.type.dtype!r})"
-            )
+            shape = value.type.shape
+            dims = ", ".join(code(d) for d in shape) + ("," if len(shape) == 1 else "")
+            out.append(f"{self.name(value)} = rt.empty(({dims}), {value.type.dtype!r})")
         args = [f"rt.ptr({self.name(v)})" for v in writer.inputs]
         args += [f"rt.ptr({self.name(v)})" for v, _ in kernel.outputs]
         args += ["rt.ptr(err)"] if writer.gathers else []
         for k, node in enumerate(writer.total_nodes):
-            dtype = total_dtype(node.dtype)
-            out.append(f"total{k} = rt.zeros((1,), {dtype!r})")
+            out.append(f"total{k} = rt.zeros((1,), {total_dtype(node.dtype)!r})")
             args.append(f"rt.ptr(total{k})")
         if writer.total_nodes:
             out.append("count = rt.zeros((1,), 'int32')")
             args += ["rt.ptr(count)", code(fusion_index.prod(kernel.domain.rows()))]
-        args += [str(s) for s in symbols]
-        d = kernel.domain
-        if d.kind == "pointwise":
-            numel = code(fusion_index.prod(d.shape))
-            out.append(f"numel = {numel}")
-            out.append("block = min(te.POINTWISE_BLOCK, rt.pow2(numel))")
-            out.append("if numel:")
+        return args
+
+    def pointwise(self, name: str, args: list, writer: KernelWriter, looped) -> None:
+        call = ", ".join(args + _sizes(writer))
+        self.launch += [
+            f"numel = {code(fusion_index.prod(writer.domain.shape))}",
+            "block = min(te.POINTWISE_BLOCK, rt.pow2(numel))",
+            "if numel:",
+            f"    {name}[(rt.cdiv(numel, block),)]({call}, numel, BLOCK=block, num_warps=4)",
+        ]
+
+    def reduction(self, name: str, args: list, writer: KernelWriter, looped) -> None:
+        """One program per row: the single-block kernel when the row fits, else the loop."""
+        d, out = writer.domain, self.launch
+        rows, numel = code(fusion_index.prod(d.rows())), code(fusion_index.prod(d.reduced()))
+        out.append(f"numel, rows = {numel}, {rows}")
+        no_identity = ("max", "min", "argmax", "argmin")
+        if any(isinstance(n, Reduce) and n.op in no_identity for n in writer._nodes()):
+            out.append("if numel == 0 and rows:")
             out.append(
-                f"    {name}[(rt.cdiv(numel, block),)]({', '.join(args + _sizes(writer))}, numel, BLOCK=block, num_warps=4)"
+                "    raise ValueError('zero-size array to a reduction operation (max, min, "
+                "argmax or argmin) which has no identity')"
             )
-        elif d.kind == "reduction":
+        if writer.total_nodes:
+            out.append("if rows == 0:")
             out.append(
-                f"numel, rows = {code(fusion_index.prod(d.reduced()))}, {code(fusion_index.prod(d.rows()))}"
+                "    raise rt.unsupported('a total over zero rows (its kernel has no "
+                'program to finish it); use backend="numpy"\')'
             )
-            if any(
-                isinstance(n, Reduce) and n.op in ("max", "min", "argmax", "argmin")
-                for n in writer._nodes()
-            ):
-                out.append("if numel == 0 and rows:")
-                out.append(
-                    "    raise ValueError('zero-size array to a reduction operation (max, min, argmax or argmin) which has no identity')"
-                )
-            if writer.total_nodes:
-                out.append("if rows == 0:")
-                out.append(
-                    "    raise rt.unsupported('a total over zero rows (its kernel has no "
-                    'program to finish it); use backend="numpy"\')'
-                )
-            out.append("if rows and numel <= te.MAX_ROW_BLOCK:")
-            out.append("    block = rt.pow2(numel)")
-            out.append(
-                f"    {name}[(rows,)]({', '.join(args + _sizes(writer))}, numel, BLOCK=block, num_warps=te.warps(block))"
-            )
-            out.append("elif rows:")
-            out.append(
-                f"    {name}_loop[(rows,)]({', '.join(args + _sizes(looped))}, numel, BLOCK=te.LOOP_BLOCK, num_warps=8)"
-            )
-        else:
-            M, N = code(d.shape[-2]), code(d.shape[-1])
-            batch = code(fusion_index.prod(d.shape[:-2]))
-            out.append(f"bm, bn, bk = te.matmul_blocks({M}, {N}, {code(contracted(d.eqn))})")
-            out.append(f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})")
-            out.append("if tiles:")
-            out.append(
-                f"    {name}[(tiles,)]({', '.join(args + _sizes(writer))}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)"
-            )
+        block, loop = ", ".join(args + _sizes(writer)), ", ".join(args + _sizes(looped))
+        out += [
+            "if rows and numel <= te.MAX_ROW_BLOCK:",
+            "    block = rt.pow2(numel)",
+            f"    {name}[(rows,)]({block}, numel, BLOCK=block, num_warps=te.warps(block))",
+            "elif rows:",
+            f"    {name}_loop[(rows,)]({loop}, numel, BLOCK=te.LOOP_BLOCK, num_warps=8)",
+        ]
+
+    def matmul(self, name: str, args: list, writer: KernelWriter, looped) -> None:
+        d = writer.domain
+        M, N, K = (code(x) for x in (d.shape[-2], d.shape[-1], contracted(d.eqn)))
+        batch = code(fusion_index.prod(d.shape[:-2]))
+        call = ", ".join(args + _sizes(writer))
+        self.launch += [
+            f"bm, bn, bk = te.matmul_blocks({M}, {N}, {K})",
+            f"tiles = rt.cdiv({M}, bm) * rt.cdiv({N}, bn) * ({batch})",
+            "if tiles:",
+            f"    {name}[(tiles,)]({call}, BM=bm, BN=bn, BK=bk, num_warps=4 if bm * bn <= 4096 else 8)",
+        ]
 
     def host_step(self, step: fusion.Host, index: int) -> None:
         name = f"host{index}"
@@ -182,6 +188,28 @@ class _ModuleWriter:
         for step in self.plan.steps:
             values += [v for v, _ in step.outputs] if isinstance(step, Kernel) else step.outputs
         return values
+
+    def prologue(self) -> list:
+        """The launcher's first lines: the symbols' sizes, the int32 limit, the arguments
+        on the device (Python ints checked against the dtypes they narrow to), constants."""
+        fn, body, seen = self.fn, [], set()
+        for i, p in enumerate(fn.params):
+            for axis, dim in enumerate(p.type.shape):
+                if isinstance(dim, sympy.Symbol) and dim not in seen:
+                    seen.add(dim)
+                    body.append(f"{dim} = a{i}.shape[{axis}]")
+        stored = self._stored_values()
+        sizes = {code(fusion_index.prod(v.type.shape)) for v in stored if v.type.shape}
+        sizes = sorted(s for s in sizes if not s.isdigit() or int(s) >= 2**31)
+        if sizes:
+            body.append(f"rt.check_sizes({', '.join(sizes)})")
+        for i, p in enumerate(fn.params):
+            for dtype in sorted(_narrowed_to(fn, p)):  # numpy's NEP 50 OverflowError
+                body.append(f"rt.fits(a{i}, {dtype!r})")
+            body.append(f"{self.name(p)} = rt.device(a{i}, {p.type.dtype!r})")
+        for name, index in self.literals.items():
+            body.append(f"{self.name(fn.eqns[index].out)} = {name}")
+        return body
 
     def write(self) -> str:
         fn = self.fn
@@ -206,26 +234,7 @@ class _ModuleWriter:
             else:
                 self.host_step(step, index)
         params = [f"a{i}" for i in range(len(fn.params))]
-        body = []
-        seen = set()
-        for i, p in enumerate(fn.params):
-            for axis, dim in enumerate(p.type.shape):
-                if isinstance(dim, sympy.Symbol) and dim not in seen:
-                    seen.add(dim)
-                    body.append(f"{dim} = a{i}.shape[{axis}]")
-        sizes = {
-            code(fusion_index.prod(v.type.shape)) for v in self._stored_values() if v.type.shape
-        }
-        sizes = sorted(s for s in sizes if not s.isdigit() or int(s) >= 2**31)
-        if sizes:
-            body.append(f"rt.check_sizes({', '.join(sizes)})")
-        for i, p in enumerate(fn.params):
-            # a Python int converted to a narrower int must fit it (numpy's NEP 50 error)
-            for dtype in sorted(_narrowed_to(fn, p)):
-                body.append(f"rt.fits(a{i}, {dtype!r})")
-            body.append(f"{self.name(p)} = rt.device(a{i}, {p.type.dtype!r})")
-        for name, index in self.literals.items():
-            body.append(f"{self.name(fn.eqns[index].out)} = {name}")
+        body = self.prologue()
         if self.gathers:
             body.append("err = rt.flag()")
         body += self.launch

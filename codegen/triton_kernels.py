@@ -608,7 +608,7 @@ class KernelWriter:
         dot = next(n for n in self._nodes() if isinstance(n, Dot))
         batch = d.symbols()[:-2]
         M, N = d.shape[-2], d.shape[-1]
-        K = dot.a.value.type.shape[-1] if False else contracted(d.eqn)
+        K = contracted(d.eqn)
         self.emit("pid = tl.program_id(0)")
         self.emit(f"grid_n = tl.cdiv({self.code(N)}, BN)")
         self.emit(f"tiles = tl.cdiv({self.code(M)}, BM) * grid_n")

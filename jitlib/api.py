@@ -49,10 +49,7 @@ class Compiled:
         self.source = kernel.source
 
     def __call__(self, *arrays):
-        try:
-            return self.kernel.fn(*arrays)
-        except ir.errors.UnsupportedError as error:  # raised by generated code at run time
-            raise UnsupportedError(str(error)) from None
+        return _run(self.kernel.fn, arrays)
 
 
 def _leaf_type(leaf, dims: tuple) -> tuple:
@@ -183,15 +180,20 @@ class JitFunction:
                 if entry is None:
                     entry = self._compile(args, kwargs)
                     self._cache.add(key, entry)
-        try:
-            out = entry.run(*leaves)
-        except ir.errors.UnsupportedError as error:  # raised by generated code at run time
-            raise UnsupportedError(str(error)) from None
-        return pytree.tree_unflatten(entry.out_tree, out)
+        return pytree.tree_unflatten(entry.out_tree, _run(entry.run, leaves))
 
     def cache_info(self):
         """(hits, misses, entries); misses count traces."""
         return self._cache.info()
+
+
+def _run(compiled, arrays):
+    """Call generated code; what it refuses at run time (an array too large for the Triton
+    backend's int32 indices) reaches the user as jl.UnsupportedError."""
+    try:
+        return compiled(*arrays)
+    except ir.errors.UnsupportedError as error:
+        raise UnsupportedError(str(error)) from None
 
 
 def _on_gpu(leaf) -> bool:
