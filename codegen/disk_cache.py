@@ -16,6 +16,9 @@ from pathlib import Path
 
 _lock = threading.Lock()
 _fallback: Path | None = None
+# A module is in sys.modules from the start of its import (inspect.getsource needs it there):
+# one thread loads modules at a time, so none takes another's half-run module.
+_import_lock = threading.RLock()
 
 
 def directory() -> Path:
@@ -24,9 +27,10 @@ def directory() -> Path:
     root = Path(os.environ.get("JITLIB_CACHE_DIR") or Path.home() / ".cache" / "jitlib")
     try:
         root.mkdir(parents=True, exist_ok=True)
-        probe = root / f".probe-{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
+        # a name of its own: threads (and processes with one pid, in containers) probe at once
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
         return root
     except OSError as error:
         with _lock:
@@ -79,14 +83,15 @@ def _import(path: Path, name: str):
 def load_module(kind: str, stem: str, first_line: str, generate):
     """Import the cached module `kind/stem.py`, generating and writing it first when it is
     missing or not a valid entry for `first_line`."""
-    path = directory() / kind / f"{stem}.py"
     name = f"jitlib_cache_{kind}_{stem}"
-    if name in sys.modules:
-        return sys.modules[name]
-    if _read(path, first_line) is not None:
-        try:
-            return _import(path, name)
-        except Exception:  # a corrupt entry: rebuild it below
-            pass
-    _write(path, f"{generate().rstrip()}\n{_last_line(first_line)}\n")
-    return _import(path, name)
+    with _import_lock:
+        if name in sys.modules:
+            return sys.modules[name]
+        path = directory() / kind / f"{stem}.py"
+        if _read(path, first_line) is not None:
+            try:
+                return _import(path, name)
+            except Exception:  # a corrupt entry: rebuild it below
+                pass
+        _write(path, f"{generate().rstrip()}\n{_last_line(first_line)}\n")
+        return _import(path, name)

@@ -346,4 +346,5 @@ def emit(fn: Function) -> TritonKernel:
     source = inspect.getsource(module)
     kernels = int(source.splitlines()[1].split(":")[1])
     hosts = [fn.eqns[i].op.name for i in module.HOST.values()]
-    return TritonKernel(source, getattr(module, f"{fn.name}_triton"), fn.name, kernels, hosts)
+    launcher = triton_runtime.serialized(getattr(module, f"{fn.name}_triton"))
+    return TritonKernel(source, launcher, fn.name, kernels, hosts)

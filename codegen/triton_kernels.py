@@ -583,24 +583,28 @@ class KernelWriter:
 
     def welford(self, total: Reduce, squares: Reduce) -> None:
         """sum(u) and sum((u - mean(u))**2) in one pass: each lane keeps Welford's count,
-        mean and sum of squared deviations; the lanes combine by Chan's formula."""
+        mean and sum of squared deviations; the lanes combine by Chan's formula. sum(u) is
+        kept as a plain running sum: mean * count would turn a row's inf into nan (the running
+        mean meets inf - inf), where numpy's sum is inf."""
         self.hoist([total.body])
         kind = "float64"  # float32 rows too: a running mean in float32 loses digits
         n, mean, m2 = self.fresh("count"), self.fresh("mean"), self.fresh("m2")
-        for name in (n, mean, m2):
+        acc = self.fresh("acc")
+        for name in (n, mean, m2, acc):
             self.emit(f"{name} = tl.zeros([BLOCK], {TL[kind]})")
         self.column_loop()
         u = _cast(self.var(total.body, 2), total.dtype, kind)
         one, zero = _constant(1, kind), _constant(0, kind)
+        self.emit(f"{acc} += tl.where(cmask, {u}, {zero})", 2)
         self.emit(f"grown = {n} + tl.where(cmask, {one}, {zero})", 2)
         self.emit(f"delta = tl.where(cmask, {u} - {mean}, {zero})", 2)
         self.emit(f"{mean} += delta / tl.maximum(grown, {one})", 2)
         self.emit(f"{m2} += tl.where(cmask, delta * ({u} - {mean}), {zero})", 2)
         self.emit(f"{n} = grown", 2)
         self.inner = None
-        count, centre, spread = self.fresh("count"), self.fresh("mean"), self.fresh("m2")
-        self.emit(f"{count}, {centre}, {spread} = tl.reduce(({n}, {mean}, {m2}), 0, red.welford)")
-        self.memo[total] = _cast(f"({centre} * {count})", kind, total.dtype)
+        spread = self.fresh("m2")
+        self.emit(f"_, _, {spread} = tl.reduce(({n}, {mean}, {m2}), 0, red.welford)")
+        self.memo[total] = _cast(f"tl.sum({acc}, axis=0)", kind, total.dtype)
         self.memo[squares] = _cast(spread, kind, squares.dtype)
 
     def matmul(self) -> None:

@@ -63,8 +63,8 @@ def copysign(x, y):
 
 @triton.jit
 def sign(x):
-    # 0, -0 and nan are returned as they are
-    return tl.where(x > 0.0, 1.0, tl.where(x < 0.0, -1.0, x))
+    # numpy's sign of -0 is +0; nan is returned as it is
+    return tl.where(x > 0.0, 1.0, tl.where(x < 0.0, -1.0, tl.where(x == 0.0, 0.0, x)))
 
 
 # ---- rounding -----------------------------------------------------------------------------

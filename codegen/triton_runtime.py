@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 
 import numpy as np
 
@@ -22,6 +23,25 @@ from ir.errors import UnsupportedError
 
 def interpreting() -> bool:
     return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+_interpreter_lock = threading.Lock()
+
+
+def serialized(launcher):
+    """`launcher` as it may be called from any thread. Triton's interpreter keeps a launch's
+    state in globals (the grid index, and `triton.language` patched for the launch and
+    restored after it), so two launches at once read each other's: under the interpreter,
+    launchers run one at a time."""
+    if not interpreting():
+        return launcher
+
+    @functools.wraps(launcher)
+    def run(*arrays):
+        with _interpreter_lock:
+            return launcher(*arrays)
+
+    return run
 
 
 @functools.cache

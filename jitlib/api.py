@@ -207,7 +207,9 @@ def _result(trace: Trace, leaf) -> ir.Value:
         return as_tracer(leaf, trace).value
     if isinstance(leaf, bool | int | float) or hasattr(leaf, "dtype"):
         return trace.constant(leaf).value
-    raise ArgumentError(f"the function returned a {type(leaf).__name__}, which is not an array")
+    raise ArgumentError(
+        f"{trace.name} returned a value of type {type(leaf).__name__}, which is not an array"
+    )
 
 
 def jit(

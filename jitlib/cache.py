@@ -12,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from ir import shapes
-from jitlib.errors import ArgumentError
+from jitlib.errors import ArgumentError, JitError, UnsupportedError
 
 CacheInfo = namedtuple("CacheInfo", "hits misses entries")
 
@@ -50,11 +50,24 @@ def signature(leaves: list, dynamic: bool) -> tuple:
                 raise ArgumentError(f"argument leaf {index}: Python int {leaf} does not fit int64")
             key.append((_SCALAR_KINDS[kind], ()))
         else:
-            raise ArgumentError(
-                f"argument leaf {index} is a {kind.__name__}, which is neither an array nor a "
-                "number; pass it as a static argument (static_argnums/static_argnames)"
-            )
+            raise _not_an_argument(index, leaf)
     return tuple(key), list(classes)
+
+
+def _not_an_argument(index: int, leaf) -> JitError:
+    """The error for an argument leaf that is neither an array nor a Python number."""
+    name = type(leaf).__name__
+    if isinstance(leaf, complex):
+        return UnsupportedError(f"argument leaf {index}: complex numbers are not supported")
+    if isinstance(leaf, np.ndarray):  # np.matrix, np.ma.MaskedArray: semantics of their own
+        return ArgumentError(
+            f"argument leaf {index} is a {name}, a subclass of numpy.ndarray; jit takes plain "
+            "arrays: pass np.asarray(...) of it"
+        )
+    return ArgumentError(
+        f"argument leaf {index} is of type {name}, which is neither an array nor a number; "
+        "pass it as a static argument (static_argnums/static_argnames)"
+    )
 
 
 def compile_guards(guards: list, symbols: list):

@@ -240,6 +240,11 @@ class Tracer:
     def tolist(self):
         self._concretize(".tolist()")
 
+    def __format__(self, spec: str) -> str:
+        if not spec:  # f"{x}" shows the tracer, as print(x) does
+            return repr(self)
+        self._concretize(f"formatting with {spec!r}")
+
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
@@ -258,7 +263,15 @@ class Tracer:
     def T(self):
         return np.transpose(self)
 
-    def astype(self, dtype, copy=True):
+    # Methods take numpy's arguments in numpy's order; out=, where=, initial= and the like go
+    # on to the numpy function, which refuses them by name (a TypeError would not say why).
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        # numpy's check, on the dtypes alone (not asked for "unsafe": bfloat16 has no np.dtype)
+        if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(
+                f"Cannot cast array data from {self.dtype!r} to {np.dtype(dtype)!r} according "
+                f"to the rule {casting!r}"
+            )
         return dispatch.HANDLED["astype"](self, dtype)
 
     def reshape(self, *shape, order="C"):
@@ -269,11 +282,11 @@ class Tracer:
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
         return np.transpose(self, axes or None)
 
-    def ravel(self):
-        return np.ravel(self)
+    def ravel(self, order="C"):
+        return np.ravel(self, order)
 
-    def flatten(self):
-        return np.ravel(self)
+    def flatten(self, order="C"):
+        return np.ravel(self, order)
 
     def squeeze(self, axis=None):
         return np.squeeze(self, axis)
@@ -281,50 +294,50 @@ class Tracer:
     def swapaxes(self, a, b):
         return np.swapaxes(self, a, b)
 
-    def sum(self, axis=None, dtype=None, keepdims=False):
-        return np.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return np.sum(self, axis, dtype, out, keepdims=keepdims, **kwargs)
 
-    def mean(self, axis=None, dtype=None, keepdims=False):
-        return np.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return np.mean(self, axis, dtype, out, keepdims=keepdims, **kwargs)
 
-    def prod(self, axis=None, dtype=None, keepdims=False):
-        return np.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return np.prod(self, axis, dtype, out, keepdims=keepdims, **kwargs)
 
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+        return np.max(self, axis, out, keepdims=keepdims, **kwargs)
 
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+        return np.min(self, axis, out, keepdims=keepdims, **kwargs)
 
-    def argmax(self, axis=None, keepdims=False):
-        return np.argmax(self, axis=axis, keepdims=keepdims)
+    def argmax(self, axis=None, out=None, keepdims=False):
+        return np.argmax(self, axis, out, keepdims=keepdims)
 
-    def argmin(self, axis=None, keepdims=False):
-        return np.argmin(self, axis=axis, keepdims=keepdims)
+    def argmin(self, axis=None, out=None, keepdims=False):
+        return np.argmin(self, axis, out, keepdims=keepdims)
 
-    def var(self, axis=None, ddof=0, keepdims=False):
-        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return np.var(self, axis, dtype, out, ddof, keepdims=keepdims, **kwargs)
 
-    def std(self, axis=None, ddof=0, keepdims=False):
-        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return np.std(self, axis, dtype, out, ddof, keepdims=keepdims, **kwargs)
 
-    def all(self, axis=None, keepdims=False):
-        return np.all(self, axis=axis, keepdims=keepdims)
+    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+        return np.all(self, axis, out, keepdims=keepdims, **kwargs)
 
-    def any(self, axis=None, keepdims=False):
-        return np.any(self, axis=axis, keepdims=keepdims)
+    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+        return np.any(self, axis, out, keepdims=keepdims, **kwargs)
 
-    def clip(self, min=None, max=None):
-        return np.clip(self, min, max)
+    def clip(self, min=None, max=None, **kwargs):
+        return np.clip(self, min, max, **kwargs)
 
-    def cumsum(self, axis=None, dtype=None):
-        return np.cumsum(self, axis=axis, dtype=dtype)
+    def cumsum(self, axis=None, dtype=None, out=None):
+        return np.cumsum(self, axis, dtype, out)
 
-    def cumprod(self, axis=None, dtype=None):
-        return np.cumprod(self, axis=axis, dtype=dtype)
+    def cumprod(self, axis=None, dtype=None, out=None):
+        return np.cumprod(self, axis, dtype, out)
 
-    def dot(self, other):
-        return np.dot(self, other)
+    def dot(self, other, out=None):
+        return np.dot(self, other, out)
 
     def copy(self):
         return self

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -46,6 +47,7 @@ class Transformed:
         self.body = body
         self.name = name
         self._jitted = None
+        self._lock = threading.Lock()
         if wrapped is not None:
             functools.update_wrapper(self, wrapped, updated=())
         self.__name__ = name
@@ -54,14 +56,19 @@ class Transformed:
         if current_trace() is not None:
             return self.body(*args, **kwargs)
         if self._jitted is None:
-            body = self.body
-
-            def run(*args, **kwargs):
-                return body(*args, **kwargs)
-
-            run.__name__ = self.name
-            self._jitted = jit(run)
+            with self._lock:  # threads making the first call share one jitted function
+                if self._jitted is None:
+                    self._jitted = self._jit()
         return self._jitted(*args, **kwargs)
+
+    def _jit(self):
+        body = self.body
+
+        def run(*args, **kwargs):
+            return body(*args, **kwargs)
+
+        run.__name__ = self.name
+        return jit(run)
 
     def cache_info(self):
         return self._jitted.cache_info() if self._jitted is not None else None
@@ -265,21 +272,34 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Transformed:
 
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()  # threads making the first call share one Transformed
 
 
 def _memo(f, key, make):
-    """One Transformed per (f, key), so repeated jl.vjp/jl.jvp calls share a cache."""
-    try:
-        table = _MEMO.setdefault(f, {})
-    except TypeError:  # not weak-referenceable: no sharing
-        return make()
-    if key not in table:
-        table[key] = make()
-    return table[key]
+    """One Transformed per (f, key), so repeated jl.vjp/jl.jvp calls share a cache.
+    `make(fetch)` builds it with `fetch()` standing for f: a weak reference, since a value
+    that held f would keep its key, and all compiled for it, alive for ever. Whoever calls
+    the Transformed keeps f alive."""
+    with _MEMO_LOCK:
+        try:
+            table = _MEMO.setdefault(f, {})
+        except TypeError:  # not weak-referenceable: no sharing
+            return make(lambda: f)
+        if key not in table:
+            table[key] = make(weakref.ref(f))
+        return table[key]
 
 
-def _vjp_apply(f, has_aux: bool) -> Transformed:
+def _calling(fetch) -> Callable:
+    def call(*args, **kwargs):
+        return fetch()(*args, **kwargs)
+
+    return call
+
+
+def _vjp_apply(fetch, has_aux: bool) -> Transformed:
     def body(primals, cts):
+        f = fetch()
         fn, inputs, out_tree = trace_function(f, primals)
         outer = current_trace()
         n = len(pytree.tree_flatten(primals)[0])
@@ -314,7 +334,7 @@ def _vjp_apply(f, has_aux: bool) -> Transformed:
                 leaves.append(_zeros_like(inputs[i]))
         return tuple(pytree.tree_unflatten(pytree.tree_flatten(primals)[1], leaves))
 
-    return Transformed(body, f"vjp_{_name(f)}", f)
+    return Transformed(body, f"vjp_{_name(fetch())}")
 
 
 def shapes_match(a: tuple, b: tuple) -> bool:
@@ -353,11 +373,12 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     >>> pull(np.array([1.0, 2.0]))[0]
     array([1.        , 1.08060461])
     """
-    forward = _memo(f, ("call",), lambda: Transformed(f, _name(f), f))
-    apply = _memo(f, ("vjp", has_aux), lambda: _vjp_apply(f, has_aux))
+    forward = _memo(f, ("call",), lambda fetch: Transformed(_calling(fetch), _name(f)))
     out = forward(*primals)
 
     def vjp_fn(cotangent):
+        # looked up here, so that vjp_fn holds f (the Transformed holds it weakly)
+        apply = _memo(f, ("vjp", has_aux), lambda fetch: _vjp_apply(fetch, has_aux))
         return apply(primals, cotangent)
 
     if has_aux:
@@ -366,8 +387,9 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
 
 
 # --- forward mode ---------------------------------------------------------------------
-def _jvp_apply(f) -> Transformed:
+def _jvp_apply(fetch) -> Transformed:
     def body(primals, tangents):
+        f = fetch()
         p_leaves, p_tree = pytree.tree_flatten(primals)
         t_leaves, t_tree = pytree.tree_flatten(tangents)
         if p_tree != t_tree:
@@ -394,7 +416,7 @@ def _jvp_apply(f) -> Transformed:
         out = pytree.tree_unflatten(out_tree, outs[:n])
         return out, pytree.tree_unflatten(out_tree, outs[n:])
 
-    return Transformed(body, f"jvp_{_name(f)}", f)
+    return Transformed(body, f"jvp_{_name(fetch())}")
 
 
 def jvp(f: Callable, primals, tangents):
@@ -410,7 +432,7 @@ def jvp(f: Callable, primals, tangents):
         raise TransformError(
             f"jvp of {_name(f)}: {len(primals)} primals but {len(tangents)} tangents"
         )
-    apply = _memo(f, ("jvp",), lambda: _jvp_apply(f))
+    apply = _memo(f, ("jvp",), _jvp_apply)
     return apply(tuple(primals), tuple(tangents))
 
 

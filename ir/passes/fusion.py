@@ -34,6 +34,7 @@ from ir import shapes
 from ir.core import Eqn, Function, Value
 from ir.errors import ShapeError
 from ir.ops import Literal
+from ir.passes.cse import param_key
 from ir.passes.fusion_index import (
     broadcast_index,
     clamp,
@@ -58,8 +59,15 @@ class Load:
 
 @dataclass(frozen=True)
 class Const:
-    value: object
+    """A scalar. Nodes compare by the value's `param_key`, so -0.0 is not 0.0: a kernel
+    computes equal nodes once, and would otherwise give both constants one sign."""
+
+    value: object = field(compare=False)
     dtype: str
+    key: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "key", param_key(self.value))
 
 
 @dataclass(frozen=True)
@@ -104,21 +112,25 @@ class Checked:
 
 @dataclass(frozen=True)
 class Reduce:
-    """A reduction over the domain's reduced axes, evaluated once per row."""
+    """A reduction over the domain's reduced axes, evaluated once per row. `over` is the
+    domain's (shape, axes): a body that reads no index (an empty or broadcast operand)
+    is the same in every domain, but reductions of it over different domains differ."""
 
     op: str
     body: object
     dtype: str
+    over: tuple = ()
 
 
 @dataclass(frozen=True)
 class Total:
     """The sum over every row of a row-level value (a loss averaged over the batch): each
     program adds its row's share atomically, and the last program to finish computes what
-    depends on the total. Only values of shape () use it."""
+    depends on the total. Only values of shape () use it. `over` as for `Reduce`."""
 
     body: object
     dtype: str
+    over: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -623,7 +635,7 @@ class _Walk:
             at_row = tuple(0 if provably_one(d) else next(rows) for d in x.type.shape)
             body = self.at(x, at_row)
             self.in_total = False
-            node = Total(body, value.type.dtype)
+            node = Total(body, value.type.dtype, (domain.shape, domain.axes))
             self.anchor_values[node] = value
             return node
         if domain.eqn is not eqn and not domain.same(_domain_of_anchor(eqn)):
@@ -631,7 +643,8 @@ class _Walk:
         if domain.kind == "reduction":
             if index != normalized(domain.row_index(), domain.rows()):
                 raise _Unfusible(value)
-            node = Reduce(eqn.op.name, self.at(eqn.inputs[0], domain.symbols()), value.type.dtype)
+            body = self.at(eqn.inputs[0], domain.symbols())
+            node = Reduce(eqn.op.name, body, value.type.dtype, (domain.shape, domain.axes))
         else:
             if index != normalized(domain.symbols(), domain.shape):
                 raise _Unfusible(value)

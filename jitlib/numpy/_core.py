@@ -113,10 +113,19 @@ def promote(*args, exact: bool = False):
             continue
         example = x if _is_python_scalar(x) else _example(x, trace_)
         target = dtypes.canonical(np.result_type(common, example))
-        if exact and type(x) is int and dtypes.is_int(target) and not _fits(x, target):
-            target = "int64" if _fits(x, "int64") else "float64"
+        if exact and dtypes.is_int(target):
+            target = _exact_int_dtype(x, example, target)
         tracers.append(as_tracer(x, trace_, target))
     return trace_, tracers, False
+
+
+def _exact_int_dtype(x, example, target: str) -> str:
+    """The dtype a weak operand is compared in against integers of dtype `target`: a Python
+    int that does not fit it keeps its value (numpy 2 compares it exactly). The value of a
+    traced int (an int argument, a size) is known only when called: int64, where it fits."""
+    if type(x) is int:
+        return target if _fits(x, target) else "int64" if _fits(x, "int64") else "float64"
+    return "int64" if type(example) is int else target
 
 
 def _example(x, trace_):
@@ -129,8 +138,9 @@ def dtype_name(x: Tracer) -> str:
     return "float32" if dtype == "bfloat16" else dtype
 
 
-def astype(x: Tracer, dtype) -> Tracer:
-    dtype = canonical_dtype(dtype)
+def astype(x: Tracer, dtype, op: str = "") -> Tracer:
+    """x converted to dtype; `op` names the numpy function asked for it, for the error."""
+    dtype = canonical_dtype(dtype, op)
     if x.value.type.dtype == dtype:
         return x
     return x.trace.bind(OPS["convert"], x, dtype=dtype)
@@ -145,13 +155,13 @@ def same_dtype(tracers: list) -> list:
     return [astype(t, target) for t in tracers]
 
 
-def canonical_dtype(dtype) -> str:
+def canonical_dtype(dtype, op: str = "") -> str:
     if dtype is float or dtype is int or dtype is bool:  # `in` would match np.dtype("int64")
         dtype = {float: "float64", int: "int64", bool: "bool"}[dtype]
     try:
         return dtypes.canonical(dtype)
     except ir.IRError as error:
-        raise UnsupportedError(str(error)) from None
+        raise UnsupportedError(f"numpy.{op}: {error}" if op else str(error)) from None
 
 
 def bind(op_name: str, *args, **params) -> Tracer:

@@ -31,12 +31,13 @@ def atleast_2d(x):
 @function(np.hstack)
 def hstack(arrays, dtype=None, casting="same_kind"):
     arrays = [atleast_1d(a) for a in arrays]
-    return concatenate(arrays, axis=0 if arrays[0].ndim == 1 else 1)
+    axis = 0 if arrays[0].ndim == 1 else 1
+    return concatenate(arrays, axis=axis, dtype=dtype, casting=casting)
 
 
 @function(np.vstack)
 def vstack(arrays, dtype=None, casting="same_kind"):
-    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0, dtype=dtype, casting=casting)
 
 
 def _triangle(m, k: int, keep):

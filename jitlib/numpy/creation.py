@@ -101,11 +101,11 @@ def asarray(x, dtype=None, copy=None):
     if isinstance(x, list | tuple):
         return np.stack([asarray(item) for item in x])
     trace_, (x,), _ = promote(x)
-    return x if dtype is None else astype(x, dtype)
+    return x if dtype is None else astype(x, dtype, "asarray")
 
 
 def _astype(x: Tracer, dtype) -> Tracer:
-    return astype(x, dtype)
+    return astype(x, dtype, "ndarray.astype")
 
 
 dispatch.HANDLED["astype"] = _astype

@@ -95,7 +95,8 @@ def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
             position = int(item)
             if not -dim <= position < dim:
                 raise ShapeMismatchError(
-                    f"index {position} is out of bounds for axis {axis} with size {dim}"
+                    f"index {position} is out of bounds for axis {axis} of "
+                    f"{x.trace.current_type(x.value.type)}"
                 )
             start = position + dim if position < 0 else position
             stop, step = start + 1, 1

@@ -19,7 +19,10 @@ def _axis(axis: int, rank: int, what: str) -> int:
 @function(np.reshape)
 def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
-        raise UnsupportedError(f"numpy.reshape with order={order!r}: only 'C' is supported")
+        raise UnsupportedError(
+            f"numpy.reshape with order={order!r} is not supported inside @jit (only 'C'); "
+            "eager numpy still works without @jit"
+        )
     trace_, (x,), weak = promote(x)
     shape = newshape if shape is None else shape
     return trace_.bind(OPS["reshape"], x, shape=dims(shape), weak=weak)
@@ -108,8 +111,13 @@ def broadcast_arrays(*xs):
 
 @function(np.concatenate)
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    if out is not None:
-        raise UnsupportedError("numpy.concatenate with out= is not supported inside @jit")
+    given = dict(out=out is not None, dtype=dtype is not None, casting=casting != "same_kind")
+    if any(given.values()):
+        names = ", ".join(f"{name}=" for name, present in given.items() if present)
+        raise UnsupportedError(
+            f"numpy.concatenate with {names} is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
     trace_, tracers, weak = promote(*arrays)
     tracers = same_dtype(tracers)
     if axis is None:
@@ -124,6 +132,10 @@ def stack(arrays, axis=0, out=None):
     if out is not None:
         raise UnsupportedError("numpy.stack with out= is not supported inside @jit")
     trace_, tracers, _ = promote(*arrays)
+    first = tracers[0].value.type.shape
+    if not all(shapes.equal(first, t.value.type.shape) for t in tracers[1:]):
+        types = ", ".join(str(trace_.current_type(t.value.type)) for t in tracers)
+        raise ShapeMismatchError(f"stack({types}): all input arrays must have the same shape")
     axis = _axis(axis, tracers[0].ndim + 1, "stack")
     return concatenate([expand_dims(t, axis) for t in tracers], axis=axis)
 

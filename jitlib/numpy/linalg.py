@@ -10,10 +10,21 @@ from jitlib.numpy.layout import transpose
 from jitlib.tracer import Tracer
 
 
+def _no_out(name: str, out) -> None:
+    if out is not None:
+        raise UnsupportedError(
+            f"numpy.{name} with out= is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
+
+
 @function(np.matmul)
 def matmul(x, y, out=None, **kwargs):
     if out is not None or kwargs:
-        raise UnsupportedError("numpy.matmul with out= or other keywords is not supported")
+        raise UnsupportedError(
+            "numpy.matmul with out= or other keywords is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
     trace_, (x, y), weak = promote(x, y)
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeMismatchError(
@@ -30,6 +41,7 @@ def matmul(x, y, out=None, **kwargs):
 
 @function(np.dot)
 def dot(x, y, out=None):
+    _no_out("dot", out)
     trace_, (x, y), _ = promote(x, y)
     if x.ndim == 0 or y.ndim == 0:
         return np.multiply(x, y)
@@ -43,6 +55,7 @@ def dot(x, y, out=None):
 
 @function(np.outer)
 def outer(x, y, out=None):
+    _no_out("outer", out)
     return np.multiply(np.ravel(x)[:, None], np.ravel(y)[None, :])
 
 
@@ -95,15 +108,41 @@ def _prod(size: dict, letters: list):
     return shapes.size([size[c] for c in letters])
 
 
+def _broadcast_letters(spec: str, terms: list, tracers: list) -> list:
+    """The operands with each letter's size-1 axes broadcast to its size elsewhere, as
+    numpy does; a letter with two other sizes is an error naming both operands."""
+    size, seen = {}, {}
+    for i, (term, x) in enumerate(zip(terms, tracers)):
+        current = x.trace.current_type(x.value.type)
+        for letter, dim, now in zip(term, x.value.type.shape, current.shape):
+            if shapes.is_one(dim):
+                continue
+            if letter in size and not shapes.dims_equal(size[letter], dim):
+                raise ShapeMismatchError(
+                    f"einsum '{spec}': index '{letter}' is {seen[letter]} and {now} in "
+                    f"operand {i} ({current})"
+                )
+            size[letter] = dim
+            seen[letter] = seen.get(letter, f"{now} in operand {i} ({current})")
+    out = []
+    for term, x in zip(terms, tracers):
+        shape = tuple(size.get(letter, 1) for letter in term)
+        same = shapes.equal(shape, x.value.type.shape)
+        out.append(x if same else x.trace.bind(OPS["broadcast_to"], x, shape=shape))
+    return out
+
+
 @function(np.einsum)
 def einsum(spec, *operands, optimize=False, out=None):
     if not isinstance(spec, str):
         raise UnsupportedError("numpy.einsum with interleaved operand lists is not supported")
+    _no_out("einsum", out)
     trace_, tracers, _ = promote(*operands)
     terms, output = _parse(spec, len(tracers))
     for term, x in zip(terms, tracers):
         if len(term) != x.ndim:
             raise ShapeMismatchError(f"einsum '{spec}': '{term}' for an operand {x.value.type}")
+    tracers = _broadcast_letters(spec, terms, tracers)
     pending = list(zip(tracers, terms))
     x, xs = pending.pop(0)
     needed = set(output) | {c for _, t in pending for c in t}

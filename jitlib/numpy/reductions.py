@@ -36,13 +36,15 @@ def _check(name: str, out=None, where=True, initial=None, **others):
 def _reduce(name: str, x, axis, keepdims: bool, dtype=None) -> Tracer:
     trace_, (x,), weak = promote(x)
     if dtype is not None:
-        x = astype(x, dtype)
+        x = astype(x, dtype, name)
     axes = _axes(x, axis)
     result = trace_.bind(OPS[name], x, axis=axes, weak=weak)
     return _keep(x, result, axes) if keepdims else result
 
 
 def _reduction(name: str, *numpy_functions):
+    """sum and prod: numpy's (x, axis, dtype, out, keepdims) order."""
+
     def reduce(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         _check(name, out=out, **kwargs)
         return _reduce(name, x, axis, keepdims, dtype)
@@ -51,12 +53,23 @@ def _reduction(name: str, *numpy_functions):
     return function(*numpy_functions)(reduce)
 
 
+def _reduction_without_dtype(name: str, *numpy_functions):
+    """max, min, all, any: numpy's (x, axis, out, keepdims) order, without dtype."""
+
+    def reduce(x, axis=None, out=None, keepdims=False, **kwargs):
+        _check(name, out=out, **kwargs)
+        return _reduce(name, x, axis, keepdims)
+
+    reduce.__name__ = name
+    return function(*numpy_functions)(reduce)
+
+
 sum = _reduction("sum", np.sum)
 prod = _reduction("prod", np.prod)
-max = _reduction("max", np.max, np.amax)
-min = _reduction("min", np.min, np.amin)
-all = _reduction("all", np.all)
-any = _reduction("any", np.any)
+max = _reduction_without_dtype("max", np.max, np.amax)
+min = _reduction_without_dtype("min", np.min, np.amin)
+all = _reduction_without_dtype("all", np.all)
+any = _reduction_without_dtype("any", np.any)
 
 
 def _arg(name: str, numpy_function):
@@ -115,7 +128,7 @@ def _cumulative(name: str, numpy_function):
         _check(name, out=out)
         trace_, (x,), weak = promote(x)
         if dtype is not None:
-            x = astype(x, dtype)
+            x = astype(x, dtype, name)
         if axis is None:
             x, axis = np.reshape(x, (-1,)), 0
         (axis,) = _axes(x, axis)

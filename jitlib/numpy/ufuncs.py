@@ -17,7 +17,7 @@ def _ufunc_function(op):
                 "supported inside @jit; eager numpy still works without @jit"
             )
         result = bind(op.name, *args)
-        return result if dtype is None else astype(result, dtype)
+        return result if dtype is None else astype(result, dtype, op.name)
 
     apply.__name__ = op.name
     return function(*op.numpy)(apply)
@@ -60,7 +60,10 @@ def clip(x, a_min=None, a_max=None, **kwargs):
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
     if kwargs:
-        raise UnsupportedError(f"numpy.clip with {', '.join(kwargs)}= is not supported")
+        raise UnsupportedError(
+            f"numpy.clip with {', '.join(kwargs)}= is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
     if a_min is not None:
         x = np.maximum(x, a_min)
     if a_max is not None:
