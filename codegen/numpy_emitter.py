@@ -345,7 +345,11 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     if found.rest is None:
         return sections, [emitter], note
     rest, escaping = found.rest, blocked.results
-    finisher = _Emitter(rest, namespace, (emitter.numbers, emitter.labels), owned=escaping)
+    # the rest may write into a blocked result only when no other result views its memory
+    # (small inputs skip the blocks, and a reshape of a result comes back as a view of it)
+    origins = [emitter.origin.get(id(v)) for v in escaping]
+    owned = tuple(v for v, o in zip(escaping, origins) if o == id(v) and origins.count(o) == 1)
+    finisher = _Emitter(rest, namespace, (emitter.numbers, emitter.labels), owned=owned)
     sections.append(_body(rest, finisher, f"{name}_rest"))
     args = [f"a{i}" for i in range(len(fn.params))]
     parts = [f"e{i}" for i in range(len(escaping))]

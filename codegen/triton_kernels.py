@@ -259,18 +259,24 @@ class KernelWriter:
     def emit(self, line: str, depth: int = 1) -> None:
         self.lines.append("    " * depth + line)
 
-    # -- levels (reduction kernels): does a node vary along the reduced axes? ---------------
-    def is_col(self, node) -> bool:
-        if not self.col or isinstance(node, Reduce | Total):
+    # -- levels: does a node vary across the block (in reduction kernels: along the reduced
+    # axes; a reduction's value does not)? -------------------------------------------------
+    def varies(self, node) -> bool:
+        if isinstance(node, Dot):
+            return True
+        if not self.vector_symbols or isinstance(node, Reduce | Total):
             return False
         if node not in self.level:
             free = set().union(
                 *[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()]
             )
-            self.level[node] = bool(free & self.col) or any(
-                self.is_col(c) for c in fusion.children(node)
+            self.level[node] = bool(free & self.vector_symbols) or any(
+                self.varies(c) for c in fusion.children(node)
             )
         return self.level[node]
+
+    def is_col(self, node) -> bool:
+        return self.domain.kind == "reduction" and self.varies(node)
 
     # -- nodes --------------------------------------------------------------------------------
     def var(self, node, depth: int) -> str:
@@ -292,11 +298,9 @@ class KernelWriter:
         scalar read, which is always in bounds)."""
         free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
         gathers = {g.symbol: g for g in self.gathers}
+        # a gather's symbol varies when its index does (a scalar index reads one element)
         varying = {
-            s
-            for s in free
-            if s in self.vector_symbols
-            or (s in gathers and (self.domain.kind != "reduction" or self.is_col(gathers[s])))
+            s for s in free if s in self.vector_symbols or (s in gathers and self.varies(gathers[s]))
         }
         if not varying:
             return None

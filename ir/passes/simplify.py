@@ -71,7 +71,8 @@ def _either(*rules):
 
 def _double_negation(eqn: Eqn, rewriter: Rewriter):
     inner = rewriter.producer(eqn.inputs[0])
-    if inner is not None and inner.op is eqn.op:
+    # not(not(x)) of a float x is x != 0, not x: only an operand of the result's dtype cancels
+    if inner is not None and inner.op is eqn.op and inner.inputs[0].type == eqn.out.type:
         return inner.inputs[0]
     return None
 

@@ -1,0 +1,140 @@
+"""Differential fuzzing: random programs over the op table (tests/fuzz/programs.py), each
+checked on both backends against eager numpy: jit at the first sizes and at a second batch
+size (the shape-symbolic path), grad against float64 finite differences, vmap against a loop
+over the examples and a stack.
+
+JITLIB_FUZZ=long tries thousands of programs per check with fresh random draws; the default
+(CI) profile replays a fixed set of a few hundred.
+"""
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import jitlib as jl
+from fuzz.programs import Program, assert_same, programs, run_eagerly, scale_of
+from fuzz.stats import COUNTS
+
+# generated code warns where numpy does (overflow, division by zero); the checks compare values
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+LONG = os.environ.get("JITLIB_FUZZ") == "long"
+BACKENDS = ("numpy", "triton")
+SECOND_BATCH = 6  # larger than every other size a program draws (2..5)
+BATCH = 3  # examples per vmap check
+
+
+def fuzz(examples: int):
+    """Hypothesis settings: `examples` fixed programs in CI, 10x as many fresh ones when long."""
+    return settings(
+        max_examples=examples * 10 if LONG else examples,
+        derandomize=not LONG,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def _check_outputs(program: Program, got, want, scale: float, what: str) -> None:
+    assert len(got) == len(want), what
+    for name, g, w in zip(program.outputs, got, want):
+        assert_same(g, w, program.exact[name], scale, f"{what}: {name}")
+
+
+def _scale(program: Program, args) -> float:
+    return scale_of(run_eagerly(program.function(every_value=True), args))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@fuzz(examples=150)
+@given(program=programs())
+def test_jit_matches_numpy_at_two_batch_sizes(backend, program):
+    fn = program.function()
+    jitted = jl.jit(fn, backend=backend)
+    args = program.arguments()
+    _check_outputs(program, jitted(*args), run_eagerly(fn, args), _scale(program, args), "jit")
+    COUNTS[f"jit ({backend}): programs"] += 1
+
+    second = program.arguments(sizes={**program.sizes, "B": SECOND_BATCH}, seed=1)
+    try:
+        want = run_eagerly(fn, second)
+    except Exception as error:  # valid only at the first sizes (B happened to equal 2C)
+        with pytest.raises((jl.JitError, type(error))):
+            jitted(*second)
+        COUNTS[f"jit ({backend}): second batch sizes numpy refuses, refused too"] += 1
+        return
+    _check_outputs(program, jitted(*second), want, _scale(program, second), "second batch")
+    retraced = jitted.cache_info().misses > 1
+    COUNTS[f"jit ({backend}): second batch sizes that retraced (a guard failed)"] += retraced
+
+
+def _loss(fn):
+    """A scalar of every float output of fn, nonlinear so that each output's gradient counts."""
+
+    def loss(*args):
+        total = 0.0
+        for out in fn(*args):
+            if out.dtype.kind == "f":
+                total = total + np.sum(np.sin(out))
+        return total
+
+    return loss
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@fuzz(examples=150)
+@given(program=programs())
+def test_grad_matches_float64_finite_differences(backend, program):
+    program = replace(program, specials=False)
+    fn = program.function(mode="float64")
+    args = program.arguments(mode="float64")
+    floats = tuple(i for i, x in enumerate(args) if x.dtype.kind == "f")
+    loss = _loss(fn)
+    value = run_eagerly(loss, args)
+    if not floats or type(value) is float or not np.isfinite(value):
+        COUNTS[f"grad ({backend}): programs without a finite float loss of float inputs"] += 1
+        return
+    grads = jl.jit(jl.grad(loss, argnums=floats), backend=backend)(*args)
+
+    rng = np.random.default_rng(program.seed)
+    directions = {i: rng.standard_normal(args[i].shape) for i in floats}
+    step = 1e-6
+
+    def moved(sign):
+        return [
+            x + sign * step * directions[i] if i in directions else x for i, x in enumerate(args)
+        ]
+
+    numeric = (run_eagerly(loss, moved(1)) - run_eagerly(loss, moved(-1))) / (2 * step)
+    analytic = sum(float(np.sum(np.asarray(g) * directions[i])) for i, g in zip(floats, grads))
+    size = sum(float(np.sum(np.abs(np.asarray(g) * directions[i]))) for i, g in zip(floats, grads))
+    assert abs(analytic - numeric) <= 1e-4 * (abs(numeric) + size) + 1e-6, (analytic, numeric)
+    COUNTS[f"grad ({backend}): programs"] += 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@fuzz(examples=150)
+@given(program=programs())
+def test_vmap_matches_loop_and_stack(backend, program):
+    fn = program.function()
+    # the first input is batched; each other one is batched or shared, by the program's seed
+    in_axes = tuple(
+        0 if i == 0 or (program.seed >> i) & 1 else None for i in range(len(program.inputs))
+    )
+    examples = [program.arguments(seed=k) for k in range(BATCH)]
+
+    def example(k):
+        return [examples[k][i] if axis == 0 else examples[0][i] for i, axis in enumerate(in_axes)]
+
+    batched = [
+        np.stack([example(k)[i] for k in range(BATCH)]) if axis == 0 else examples[0][i]
+        for i, axis in enumerate(in_axes)
+    ]
+    outs = [run_eagerly(fn, example(k)) for k in range(BATCH)]
+    want = [np.stack([out[j] for out in outs]) for j in range(len(program.outputs))]
+    scale = max(_scale(program, example(k)) for k in range(BATCH))
+    got = jl.jit(jl.vmap(fn, in_axes=in_axes), backend=backend)(*batched)
+    _check_outputs(program, got, want, scale, f"vmap in_axes={in_axes}")
+    COUNTS[f"vmap ({backend}): programs"] += 1
