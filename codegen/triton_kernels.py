@@ -300,7 +300,9 @@ class KernelWriter:
         gathers = {g.symbol: g for g in self.gathers}
         # a gather's symbol varies when its index does (a scalar index reads one element)
         varying = {
-            s for s in free if s in self.vector_symbols or (s in gathers and self.varies(gathers[s]))
+            s
+            for s in free
+            if s in self.vector_symbols or (s in gathers and self.varies(gathers[s]))
         }
         if not varying:
             return None
