@@ -104,6 +104,9 @@ class _ModuleWriter:
         if kernel.domain.kind == "reduction":
             looped = KernelWriter(kernel, f"{name}_loop", self.numbers)
             self.kernel_lines += looped.write(symbols, looped=True) + [""]
+        if writer.total_nodes:
+            empty = KernelWriter(kernel, f"{name}_empty", self.numbers)
+            self.kernel_lines += empty.write(symbols, empty=True) + [""]
         self.gathers |= bool(writer.gathers)
         args = self.buffers(kernel, writer) + [str(s) for s in symbols]
         launch = {"pointwise": self.pointwise, "reduction": self.reduction, "matmul": self.matmul}
@@ -143,18 +146,14 @@ class _ModuleWriter:
         out.append(f"numel, rows = {numel}, {rows}")
         no_identity = ("max", "min", "argmax", "argmin")
         if any(isinstance(n, Reduce) and n.op in no_identity for n in writer._nodes()):
-            out.append("if numel == 0 and rows:")
+            out.append("if numel == 0:  # numpy refuses even when there are no rows")
             out.append(
                 "    raise ValueError('zero-size array to a reduction operation (max, min, "
                 "argmax or argmin) which has no identity')"
             )
-        if writer.total_nodes:
-            out.append("if rows == 0:")
-            out.append(
-                "    raise rt.unsupported('a total over zero rows (its kernel has no "
-                'program to finish it); use backend="numpy"\')'
-            )
         block, loop = ", ".join(args + _sizes(writer)), ", ".join(args + _sizes(looped))
+        if writer.total_nodes:  # no program would finish the totals: one stores them
+            out += ["if rows == 0:", f"    {name}_empty[(1,)]({block}, numel, BLOCK=1)"]
         out += [
             "if rows and numel <= te.MAX_ROW_BLOCK:",
             "    block = rt.pow2(numel)",

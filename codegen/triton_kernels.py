@@ -657,9 +657,19 @@ class KernelWriter:
         return text if set(axes) <= names else f"({text}) + tl.zeros([{shape}], tl.int32)"
 
     # -- the whole kernel -----------------------------------------------------------------------------
-    def write(self, symbols: list, looped: bool = False) -> list:
+    def empty_totals(self) -> None:
+        """Zero rows: no program adds to a total, so each is 0, and this kernel's one program
+        stores what follows from the totals (the row outputs are empty)."""
+        for node in self.total_nodes:
+            self.memo[node] = _constant(0, node.dtype)
+        for value, node in self.kernel.outputs:
+            if _is_total(self.domain, value):
+                self.store(value, node, 1, None)
+
+    def write(self, symbols: list, looped: bool = False, empty: bool = False) -> list:
         """The kernel's lines. Its parameters: inputs, outputs, the gather flag, the totals'
-        buffers, the shape symbols, derived sizes (`self.derived`), then the block sizes."""
+        buffers, the shape symbols, derived sizes (`self.derived`), then the block sizes.
+        `looped`: the variant for rows longer than a block; `empty`: for zero rows."""
         d = self.domain
         params = [self.arg(v) for v in self.inputs] + [self.out(v) for v, _ in self.kernel.outputs]
         params += ["err"] if self.gathers else []
@@ -670,7 +680,12 @@ class KernelWriter:
             self.matmul()
             tail = ["BM: tl.constexpr", "BN: tl.constexpr", "BK: tl.constexpr"]
         else:
-            self.pointwise() if d.kind == "pointwise" else self.reduction(looped)
+            if d.kind == "pointwise":
+                self.pointwise()
+            elif empty:
+                self.empty_totals()
+            else:
+                self.reduction(looped)
             tail = ["numel", "BLOCK: tl.constexpr"]
         params += [*self.derived.values(), *tail]
         return ["@triton.jit", f"def {self.name}({', '.join(params)}):", *self.lines]

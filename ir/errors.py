@@ -5,8 +5,9 @@ class IRError(Exception):
     """Base of every error the IR raises."""
 
 
-class ShapeError(IRError):
-    """Shapes or dtypes that an op does not accept; the message names them."""
+class ShapeError(IRError, ValueError):
+    """Shapes or dtypes that an op does not accept; the message names them. A ValueError,
+    as numpy's own shape errors are."""
 
 
 class UnsupportedError(IRError):

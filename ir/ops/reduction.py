@@ -11,10 +11,15 @@ from ir.ops.table import Op
 REDUCTION = frozenset({"reduction"})
 
 
-def _reduce_shape(numpy_fn):
+def _reduce_shape(numpy_fn, identity: bool):
     def rule(x: Type, *, axis: tuple) -> Type:
         if tuple(axis) != shapes.normalize_axes(axis, x.ndim):
             raise ShapeError(f"{numpy_fn.__name__}: axis {axis} must be sorted and in range")
+        if not identity and any(x.shape[i] == 0 for i in axis):  # sizes 0 are never symbols
+            raise ShapeError(
+                f"{numpy_fn.__name__} of {x}: zero-size array to a reduction operation "
+                "which has no identity"
+            )
         try:
             dtype = dtypes.result_dtype(numpy_fn, (x.dtype,), (("axis", 0),))
         except TypeError as error:
@@ -25,11 +30,14 @@ def _reduce_shape(numpy_fn):
     return rule
 
 
-def reduce_op(name: str, numpy_fn, tags=(), jvp=rules.no_jvp, vjp=rules.no_vjp) -> Op:
-    """A reduction; the default rules suit integer and bool results (all, any)."""
+def reduce_op(
+    name: str, numpy_fn, tags=(), jvp=rules.no_jvp, vjp=rules.no_vjp, identity=True
+) -> Op:
+    """A reduction; the default rules suit integer and bool results (all, any). Without an
+    identity (max, min), reducing an axis of size 0 is an error, as in numpy."""
     return Op(
         name=name,
-        shape=_reduce_shape(numpy_fn),
+        shape=_reduce_shape(numpy_fn, identity),
         impl=numpy_fn,
         jvp=jvp,
         vjp=vjp,
@@ -118,6 +126,8 @@ _extremum_jvp, _extremum_vjp = weighted_rules(_extremum_weights)
 def _arg_shape(x: Type, *, axis: int) -> Type:
     if not 0 <= axis < x.ndim:
         raise ShapeError(f"axis {axis} is out of bounds for an array of rank {x.ndim}")
+    if x.shape[axis] == 0:
+        raise ShapeError(f"arg-reduction of {x} along axis {axis}: an empty sequence")
     return Type("int64", x.shape[:axis] + x.shape[axis + 1 :])
 
 
@@ -138,8 +148,8 @@ def arg_op(name: str, numpy_fn) -> Op:
 OPS = [
     reduce_op("sum", np.sum, tags={"linear"}, jvp=rules.linear_jvp, vjp=_sum_vjp),
     reduce_op("prod", np.prod, jvp=_prod_jvp, vjp=_prod_vjp),
-    reduce_op("max", np.max, jvp=_extremum_jvp, vjp=_extremum_vjp),
-    reduce_op("min", np.min, jvp=_extremum_jvp, vjp=_extremum_vjp),
+    reduce_op("max", np.max, jvp=_extremum_jvp, vjp=_extremum_vjp, identity=False),
+    reduce_op("min", np.min, jvp=_extremum_jvp, vjp=_extremum_vjp, identity=False),
     reduce_op("all", np.all),
     reduce_op("any", np.any),
     arg_op("argmax", np.argmax),
