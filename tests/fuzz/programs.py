@@ -447,29 +447,31 @@ def _number(name: str) -> int:
 RTOL = {np.float16: 1e-2, np.float32: 2e-4, np.float64: 1e-9}
 
 
-def scale_of(values) -> float:
-    """The largest finite magnitude among a program's values: absolute errors of inexact
-    float results grow with it."""
-    biggest = 1.0
+def tolerance(values) -> tuple:
+    """(rtol, scale) for a program's inexact float results: the rounding of its least precise
+    float dtype (a float64 result may carry a float32 tanh's last bit), and its largest finite
+    magnitude (absolute errors grow with it)."""
+    rtol, biggest = RTOL[np.float64], 1.0
     for x in values:
         x = np.asarray(x)
-        if x.dtype.kind == "f" and x.size:
+        if x.dtype.kind == "f":
+            rtol = max(rtol, RTOL[x.dtype.type])
             finite = x[np.isfinite(x)]
             if finite.size:
                 biggest = max(biggest, float(np.max(np.abs(finite.astype(np.float64)))))
-    return biggest
+    return rtol, biggest
 
 
-def assert_same(got, want, exact: bool, scale: float, what: str) -> None:
+def assert_same(got, want, exact: bool, tolerance: tuple, what: str) -> None:
     """got (a jitlib result) equals numpy's `want`: dtype, shape, and values — bit for bit
-    when exact, within the dtype's rounding (scaled by the program's magnitudes) when not."""
+    when exact, within `tolerance` (rtol, scale) when not."""
     got = np.asarray(got.get() if hasattr(got, "get") and hasattr(got, "device") else got)
     assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != numpy's {want.dtype}"
     assert got.shape == want.shape, f"{what}: shape {got.shape} != numpy's {want.shape}"
     if exact or want.dtype.kind != "f":
         np.testing.assert_array_equal(got, want, err_msg=what)
     else:
-        rtol = RTOL[want.dtype.type]
+        rtol, scale = tolerance
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import jitlib as jl
-from fuzz.programs import assert_same, run_eagerly
+from fuzz.programs import assert_same, run_eagerly, tolerance
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -58,6 +58,4 @@ def test_regression(program, backend):
     jitted = jl.jit(program, backend=backend)
     for x in REGRESSIONS[program]:
         for got, want in zip(jitted(x), run_eagerly(program, [x])):
-            assert_same(
-                got, want, exact=False, scale=float(np.nanmax(np.abs(x), initial=1)), what=""
-            )
+            assert_same(got, want, exact=False, tolerance=tolerance([x, want]), what="")
