@@ -455,11 +455,11 @@ class KernelWriter:
         if rows:
             self.emit("row = tl.program_id(0)")
             self.unravel("row", rows, d.rows(), 1)
-        total_outs = [(v, n) for v, n in self.kernel.outputs if _is_total(d, v)]
+        total_outs = [(v, n) for v, n in self.kernel.outputs if fusion.totals_under(n)]
         row_outs = [
             (v, n)
             for v, n in self.kernel.outputs
-            if not self.is_col(n) and _is_row(d, v) and not _is_total(d, v)
+            if not self.is_col(n) and _is_row(d, v) and (v, n) not in total_outs
         ]
         col_outs = [(v, n) for v, n in self.kernel.outputs if (v, n) not in row_outs + total_outs]
         if not looped:
@@ -663,7 +663,7 @@ class KernelWriter:
         for node in self.total_nodes:
             self.memo[node] = _constant(0, node.dtype)
         for value, node in self.kernel.outputs:
-            if _is_total(self.domain, value):
+            if fusion.totals_under(node):
                 self.store(value, node, 1, None)
 
     def write(self, symbols: list, looped: bool = False, empty: bool = False) -> list:
@@ -774,14 +774,13 @@ def total_dtype(dtype: str) -> str:
     return "float32" if dtype in LOW_PRECISION else dtype
 
 
-def _is_total(domain, value) -> bool:
-    return value.type.shape == () and bool(domain.rows())
-
-
 def _is_row(domain, value) -> bool:
-    return shapes.equal(value.type.shape, domain.rows()) and not shapes.equal(
-        value.type.shape, domain.shape
-    )
+    """A value of the rows' shape, or of rank 0 (one that is not a total is a value of the
+    one row, or one that every row computes alike)."""
+    shape = value.type.shape
+    if shapes.equal(shape, domain.shape):
+        return False
+    return shape == () or shapes.equal(shape, domain.rows())
 
 
 def contracted(eqn: Eqn):

@@ -421,7 +421,7 @@ def _place(kernel: Kernel, steps: list, made_by: dict, rewalk) -> None:
         table = {  # (a total is known to the last program only: it is read from memory)
             Load(v, normalized(step.domain.index_for(v), v.type.shape), v.type.dtype): node
             for v, node in step.outputs
-            if not any(isinstance(n, Total) for n in walk_nodes([node]))
+            if not totals_under(node)
         }
         merged = [(v, substitute(n, table)) for v, n in candidate.outputs]
         reads = {id(x) for _, n in merged for x in _loaded(n)}
@@ -493,11 +493,11 @@ def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kern
     eqn = producers[id(value)]
     anchor = eqn if is_anchor(eqn) else _last_anchor(value, producers, order, stored)
     domain = Domain("pointwise", value.type.shape) if anchor is None else _domain_of_anchor(anchor)
-    if anchor is not None and _is_total(anchor):
+    if anchor is not None and value.type.shape == ():
         inner = _last_anchor(anchor.inputs[0], producers, order, stored)
         if inner is not None and "reduction" in inner.op.tags:
             rows = _domain_of_anchor(inner)
-            if _squeezed_equal(rows.rows(), anchor.inputs[0].type.shape) and value.type.shape == ():
+            if _sums_rows(anchor, rows):
                 domain = rows  # the rows' kernel also sums them up
     index = domain.index_for(value)
     if index is None:  # not an output shape of its anchor's domain: store the anchor
@@ -505,7 +505,7 @@ def _kernel_for(value: Value, producers: dict, order: dict, stored: set) -> Kern
     walker = _Walk(producers, stored, domain)
     node = walker.at(value, index, top=True)
     if index != () or not domain.rows():
-        totals = [n for n in walk_nodes([node]) if isinstance(n, Total)]
+        totals = totals_under(node)
         if totals:  # a row value cannot wait for the total of every row
             raise _Unfusible(walker.anchor_values[totals[0]])
     return Kernel(domain, [(value, node)], walker.eqns, walker.anchor_values)
@@ -523,6 +523,23 @@ def _is_total(eqn: Eqn) -> bool:
     x = eqn.inputs[0]
     axes = eqn.params.get("axis") if eqn.op.name == "sum" else None
     return axes is not None and x.type.ndim > 0 and tuple(axes) == tuple(range(x.type.ndim))
+
+
+def _sums_rows(eqn: Eqn, domain: Domain) -> bool:
+    """Whether the equation is a `Total` in the domain: the sum of a row-level value over
+    every row. A domain without rows (a reduction to one value) has nothing to sum."""
+    return (
+        domain.kind == "reduction"
+        and bool(domain.rows())
+        and _is_total(eqn)
+        and _squeezed_equal(eqn.inputs[0].type.shape, domain.rows())
+    )
+
+
+def totals_under(node) -> list:
+    """The `Total` nodes a node depends on: an output with any is stored once, by the last
+    program to finish."""
+    return [n for n in walk_nodes([node]) if isinstance(n, Total)]
 
 
 def _last_anchor(value: Value, producers: dict, order: dict, stored: set) -> Eqn | None:
@@ -626,9 +643,9 @@ class _Walk:
 
     def _anchor(self, eqn: Eqn, value: Value, index: tuple):
         domain = self.domain
-        if domain.kind == "reduction" and index == () and domain.rows() and _is_total(eqn):
+        if index == () and _sums_rows(eqn, domain):
             (x,) = eqn.inputs
-            if not _squeezed_equal(x.type.shape, domain.rows()) or self.in_total:
+            if self.in_total:
                 raise _Unfusible(value)
             self.in_total = True
             rows = iter(s for s, d in zip(domain.row_index(), domain.rows()) if not provably_one(d))
