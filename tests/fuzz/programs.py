@@ -228,12 +228,9 @@ def _roll(draw, names, xs):
     return f"np.roll({names[0]}, {shift}, axis={_axis(draw, xs[0])})"
 
 
-def _repeat(draw, names, xs):
-    return f"np.repeat({names[0]}, 2, axis={_axis(draw, xs[0])})"
-
-
-def _flip(draw, names, xs):
-    return f"np.flip({names[0]}, axis={_axis(draw, xs[0])})"
+def _along_axis(template: str) -> Callable:
+    """A renderer for `template` over one operand ({0}) and one drawn axis ({axis})."""
+    return lambda draw, names, xs: template.format(*names, axis=_axis(draw, xs[0]))
 
 
 def _take(draw, names, xs):
@@ -353,8 +350,20 @@ STEPS = [
     Step(name="stack", arity=2, render=_stack, keeps=True),
     Step(name="pad", arity=1, render=_pad, keeps=True),
     Step(name="roll", arity=1, render=_roll, accept=_ranked(1), keeps=True),
-    Step(name="repeat", arity=1, render=_repeat, accept=_ranked(1), keeps=True),
-    Step(name="flip", arity=1, render=_flip, accept=_ranked(1), keeps=True),
+    Step(
+        name="repeat",
+        arity=1,
+        render=_along_axis("np.repeat({0}, 2, axis={axis})"),
+        accept=_ranked(1),
+        keeps=True,
+    ),
+    Step(
+        name="flip",
+        arity=1,
+        render=_along_axis("np.flip({0}, axis={axis})"),
+        accept=_ranked(1),
+        keeps=True,
+    ),
     Step(name="take", arity=1, render=_take, accept=_ranked(1), keeps=True),
     Step(name="take_along_axis", arity=1, render=_take_along, accept=_ranked(1), exact_in=ALL),
     Step(name="broadcast_to", arity=2, render=_broadcast, keeps=True),
