@@ -87,6 +87,11 @@ def _loss(fn):
     return loss
 
 
+def _has_float_zeros(program: Program, args) -> bool:
+    every = run_eagerly(program.function(mode="float64", every_value=True), args)
+    return any(x.dtype.kind == "f" and np.any(x == 0) for x in map(np.asarray, every))
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @fuzz(examples=200)
 @given(program=programs())
@@ -114,6 +119,10 @@ def test_grad_matches_float64_finite_differences(backend, program):
     numeric = (run_eagerly(loss, moved(1)) - run_eagerly(loss, moved(-1))) / (2 * step)
     analytic = sum(float(np.sum(np.asarray(g) * directions[i])) for i, g in zip(floats, grads))
     size = sum(float(np.sum(np.abs(np.asarray(g) * directions[i]))) for i, g in zip(floats, grads))
+    if not np.isfinite(analytic) and _has_float_zeros(program, args):
+        # e.g. hypot(0, 0) or sqrt(|0|): no derivative there, and the rules give nan as JAX's do
+        COUNTS[f"grad ({backend}): programs at a point with no derivative (an exact 0)"] += 1
+        return
     assert abs(analytic - numeric) <= 1e-4 * (abs(numeric) + size) + 1e-6, (analytic, numeric)
     COUNTS[f"grad ({backend}): programs"] += 1
 
