@@ -155,6 +155,17 @@ def same_dtype(tracers: list) -> list:
     return [astype(t, target) for t in tracers]
 
 
+def refuse(name: str, given: dict) -> None:
+    """Raise for numpy.`name` called with arguments jit does not take: `given` maps each
+    argument as the message shows it (`out=`, `order='F'`) to whether it was passed."""
+    passed = [text for text, present in given.items() if present]
+    if passed:
+        raise UnsupportedError(
+            f"numpy.{name} with {', '.join(passed)} is not supported inside @jit; "
+            "eager numpy still works without @jit"
+        )
+
+
 def canonical_dtype(dtype, op: str = "") -> str:
     if dtype is float or dtype is int or dtype is bool:  # `in` would match np.dtype("int64")
         dtype = {float: "float64", int: "int64", bool: "bool"}[dtype]

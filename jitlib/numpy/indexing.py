@@ -9,7 +9,7 @@ import numpy as np
 from ir import dtypes
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, function, promote
+from jitlib.numpy._core import as_tracer, function, promote, refuse
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -170,8 +170,7 @@ def getitem(x, index):
 
 @function(np.take)
 def take(x, indices, axis=None, out=None, mode=None):
-    if out is not None or mode not in (None, "raise"):
-        raise UnsupportedError("numpy.take with out= or mode= is not supported inside @jit")
+    refuse("take", {"out=": out is not None, f"mode={mode!r}": mode not in (None, "raise")})
     trace_, (x,), _ = promote(x)
     if axis is None:
         x, axis = np.reshape(x, (-1,)), 0

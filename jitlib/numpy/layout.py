@@ -5,8 +5,8 @@ import numpy as np
 from ir import shapes
 from ir.errors import ShapeError
 from ir.ops import OPS
-from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, dims, function, promote, same_dtype
+from jitlib.errors import ShapeMismatchError
+from jitlib.numpy._core import as_tracer, dims, function, promote, refuse, same_dtype
 
 
 def _axis(axis: int, rank: int, what: str) -> int:
@@ -18,11 +18,7 @@ def _axis(axis: int, rank: int, what: str) -> int:
 
 @function(np.reshape)
 def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
-    if order != "C":
-        raise UnsupportedError(
-            f"numpy.reshape with order={order!r} is not supported inside @jit (only 'C'); "
-            "eager numpy still works without @jit"
-        )
+    refuse("reshape", {f"order={order!r}": order != "C"})
     trace_, (x,), weak = promote(x)
     shape = newshape if shape is None else shape
     return trace_.bind(OPS["reshape"], x, shape=dims(shape), weak=weak)
@@ -111,13 +107,12 @@ def broadcast_arrays(*xs):
 
 @function(np.concatenate)
 def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    given = dict(out=out is not None, dtype=dtype is not None, casting=casting != "same_kind")
-    if any(given.values()):
-        names = ", ".join(f"{name}=" for name, present in given.items() if present)
-        raise UnsupportedError(
-            f"numpy.concatenate with {names} is not supported inside @jit; "
-            "eager numpy still works without @jit"
-        )
+    given = {
+        "out=": out is not None,
+        "dtype=": dtype is not None,
+        "casting=": casting != "same_kind",
+    }
+    refuse("concatenate", given)
     trace_, tracers, weak = promote(*arrays)
     tracers = same_dtype(tracers)
     if axis is None:
@@ -129,8 +124,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 
 @function(np.stack)
 def stack(arrays, axis=0, out=None):
-    if out is not None:
-        raise UnsupportedError("numpy.stack with out= is not supported inside @jit")
+    refuse("stack", {"out=": out is not None})
     trace_, tracers, _ = promote(*arrays)
     first = tracers[0].value.type.shape
     if not all(shapes.equal(first, t.value.type.shape) for t in tracers[1:]):

@@ -5,26 +5,14 @@ import numpy as np
 from ir import shapes
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import function, promote
+from jitlib.numpy._core import function, promote, refuse
 from jitlib.numpy.layout import transpose
 from jitlib.tracer import Tracer
 
 
-def _no_out(name: str, out) -> None:
-    if out is not None:
-        raise UnsupportedError(
-            f"numpy.{name} with out= is not supported inside @jit; "
-            "eager numpy still works without @jit"
-        )
-
-
 @function(np.matmul)
 def matmul(x, y, out=None, **kwargs):
-    if out is not None or kwargs:
-        raise UnsupportedError(
-            "numpy.matmul with out= or other keywords is not supported inside @jit; "
-            "eager numpy still works without @jit"
-        )
+    refuse("matmul", {"out=": out is not None} | {f"{keyword}=": True for keyword in kwargs})
     trace_, (x, y), weak = promote(x, y)
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeMismatchError(
@@ -41,7 +29,7 @@ def matmul(x, y, out=None, **kwargs):
 
 @function(np.dot)
 def dot(x, y, out=None):
-    _no_out("dot", out)
+    refuse("dot", {"out=": out is not None})
     trace_, (x, y), _ = promote(x, y)
     if x.ndim == 0 or y.ndim == 0:
         return np.multiply(x, y)
@@ -55,7 +43,7 @@ def dot(x, y, out=None):
 
 @function(np.outer)
 def outer(x, y, out=None):
-    _no_out("outer", out)
+    refuse("outer", {"out=": out is not None})
     return np.multiply(np.ravel(x)[:, None], np.ravel(y)[None, :])
 
 
@@ -136,7 +124,7 @@ def _broadcast_letters(spec: str, terms: list, tracers: list) -> list:
 def einsum(spec, *operands, optimize=False, out=None):
     if not isinstance(spec, str):
         raise UnsupportedError("numpy.einsum with interleaved operand lists is not supported")
-    _no_out("einsum", out)
+    refuse("einsum", {"out=": out is not None})
     trace_, tracers, _ = promote(*operands)
     terms, output = _parse(spec, len(tracers))
     for term, x in zip(terms, tracers):

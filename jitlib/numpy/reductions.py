@@ -6,8 +6,8 @@ import numpy as np
 from ir import shapes
 from ir.errors import ShapeError
 from ir.ops import OPS
-from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import astype, function, promote
+from jitlib.errors import ShapeMismatchError
+from jitlib.numpy._core import astype, function, promote, refuse
 from jitlib.tracer import Tracer
 
 
@@ -24,13 +24,8 @@ def _keep(x: Tracer, result: Tracer, axes: tuple) -> Tracer:
 
 
 def _check(name: str, out=None, where=True, initial=None, **others):
-    given = dict(out=out is not None, where=where is not True, initial=initial is not None)
-    unsupported = [name for name, present in given.items() if present] + list(others)
-    if unsupported:
-        raise UnsupportedError(
-            f"numpy.{name} with {', '.join(unsupported)}= is not supported inside @jit; "
-            "eager numpy still works without @jit"
-        )
+    given = {"out=": out is not None, "where=": where is not True, "initial=": initial is not None}
+    refuse(name, given | {f"{keyword}=": True for keyword in others})
 
 
 def _reduce(name: str, x, axis, keepdims: bool, dtype=None) -> Tracer:

@@ -5,17 +5,13 @@ import numpy as np
 
 from ir.ops import OPS
 from jitlib.errors import UnsupportedError
-from jitlib.numpy._core import astype, bind, function, promote, same_dtype
+from jitlib.numpy._core import astype, bind, function, promote, refuse, same_dtype
 
 
 def _ufunc_function(op):
     def apply(*args, out=None, where=True, dtype=None, **kwargs):
-        if out is not None or where is not True or kwargs:
-            unsupported = ["out"] * (out is not None) + ["where"] * (where is not True)
-            raise UnsupportedError(
-                f"numpy.{op.name} with {', '.join(unsupported + list(kwargs))}= is not "
-                "supported inside @jit; eager numpy still works without @jit"
-            )
+        given = {"out=": out is not None, "where=": where is not True}
+        refuse(op.name, given | {f"{keyword}=": True for keyword in kwargs})
         result = bind(op.name, *args)
         return result if dtype is None else astype(result, dtype, op.name)
 
@@ -59,11 +55,7 @@ def where(condition, x=None, y=None):
 def clip(x, a_min=None, a_max=None, **kwargs):
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
-    if kwargs:
-        raise UnsupportedError(
-            f"numpy.clip with {', '.join(kwargs)}= is not supported inside @jit; "
-            "eager numpy still works without @jit"
-        )
+    refuse("clip", {f"{keyword}=": True for keyword in kwargs})
     if a_min is not None:
         x = np.maximum(x, a_min)
     if a_max is not None:
@@ -74,8 +66,7 @@ def clip(x, a_min=None, a_max=None, **kwargs):
 @function(np.round, np.around)
 def around(a, decimals=0, out=None):
     """numpy's algorithm: rint(a * 10**d) / 10**d (half to even)."""
-    if out is not None:
-        raise UnsupportedError("numpy.round with out= is not supported inside @jit")
+    refuse("round", {"out=": out is not None})
     trace_, (a,), _ = promote(a)
     if not np.issubdtype(a.dtype, np.floating):
         if decimals >= 0:
