@@ -131,21 +131,38 @@ class _Emitter:
                 text = f"float('{text}')"  # repr gives nan / inf, which are not Python names
             self.constants.append(f"{name} = np.{dtype}({text})")
 
+    def dead(self, x: Value, eqn: Eqn, index: int) -> bool:
+        """Whether x's buffer is ours to overwrite at equation `index`: x owns it (not a
+        parameter, constant or view), is not read later, and nothing that shares it is read
+        later or by another operand of this equation."""
+        owner = self.origin[id(x)]
+        if owner != id(x) or self.last.get(id(x)) != index:
+            return False
+        later = [v for v, o in self.origin.items() if o == owner and self.last.get(v, -1) > index]
+        others = [y for y in eqn.inputs if y is not x and self.origin[id(y)] == owner]
+        return not later and not others
+
     def reusable(self, eqn: Eqn, index: int) -> Value | None:
         """A dead input whose buffer the output can be written into."""
         out = eqn.out
         if not out.type.shape or not _writes_in_place(eqn):
             return None
         for x in eqn.inputs:
-            owner = self.origin[id(x)]
-            if owner != id(x) or x.type != out.type or self.last.get(id(x)) != index:
-                continue
-            sharing = [
-                v for v, o in self.origin.items() if o == owner and self.last.get(v, -1) > index
-            ]
-            if not sharing:
+            if x.type == out.type and self.dead(x, eqn, index):
                 return x
         return None
+
+    def into(self, eqn: Eqn) -> str:
+        """The op done in its first operand's buffer (`op.inplace`), which the output
+        takes over."""
+        (x, *rest), inplace = eqn.inputs, eqn.op.inplace
+        self.namespace[inplace.__name__] = inplace
+        self.names[id(eqn.out)] = self.name(x)
+        self.origin = {v: (id(eqn.out) if o == id(x) else o) for v, o in self.origin.items()}
+        self.origin[id(eqn.out)] = id(eqn.out)
+        args = [self.name(y) for y in (x, *rest)]
+        args += [f"{k}={self.render(v)}" for k, v in eqn.params.items()]
+        return f"{inplace.__name__}({', '.join(args)})"
 
     def call(self, eqn: Eqn) -> str:
         impl = eqn.op.impl
@@ -166,6 +183,8 @@ class _Emitter:
             outs = ", ".join(self.fresh(v) for v in eqn.outputs)
             call = f"{outs} = {self.call(eqn)})" if outs else f"{self.call(eqn)})"
             return "\n".join([*self.nested(eqn), call])
+        if eqn.op.inplace is not None and self.dead(eqn.inputs[0], eqn, index):
+            return self.into(eqn)
         call = self.call(eqn)
         if id(eqn.out) in self.outputs and isinstance(eqn.op.impl, np.ufunc):
             name = self.fresh(eqn.out)
@@ -369,6 +388,8 @@ def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
     namespace = {"np": xp, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
     name = f"{fn.name}_numpy"
     sections, emitters, note = _sections(fn, name, namespace, chunk)
+    if xp is np:  # CuPy's callers pass device arrays, never Python numbers
+        _type_scalar_params(fn, name, sections)
     header = ["# jitlib numpy backend. Generated from this IR:"]
     header += [f"#   {line}" for line in as_text(fn).splitlines()]
     header += [f"# traced at {s}" for s in _sources(fn)]
@@ -384,6 +405,33 @@ def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
     return NumpyKernel(source=source, fn=namespace[name], name=name)
+
+
+def _type_scalar_params(fn: Function, name: str, sections: list) -> None:
+    """The entry first makes a scalar parameter that an op reads directly a numpy scalar of
+    its IR dtype. A Python number argument is weak to numpy (np.multiply(x_f32, 1.5) is
+    float32), but the IR has typed it: where a pass forwards it past an identity
+    (np.multiply(a, 1.0) is a strong float64 in numpy), the op it meets must compute in the
+    IR's dtype, as eager numpy does. An int that `convert` (or a sub-function) reads stays a
+    Python int: converting it raises OverflowError where it does not fit, as numpy does."""
+    readers: dict = {}
+    for eqn in fn.eqns:
+        for x in eqn.inputs:
+            readers.setdefault(id(x), []).append(eqn)
+    lines = []
+    for i, param in enumerate(fn.params):
+        dtype, reads = param.type.dtype, readers.get(id(param), [])
+        if param.type.ndim or dtype not in ("bool", "int64", "float64"):
+            continue
+        if all(eqn.op is OPS["convert"] for eqn in reads):
+            continue
+        if dtype == "int64" and any(
+            eqn.op is OPS["convert"] or sub_functions(eqn) for eqn in reads
+        ):
+            continue
+        lines.append(f"    a{i} = np.{dtype}(a{i})")
+    entry = next(s for s in sections if s[0].startswith(f"def {name}("))
+    entry[1:1] = lines
 
 
 def _sources(fn: Function) -> list:

@@ -11,9 +11,11 @@ from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir
 from jitlib.control import cond, fori_loop, scan, while_loop
 from jitlib.custom import custom_jvp, custom_vjp
 from jitlib.errors import (
+    AliasingError,
     ArgumentError,
     ConcretizationError,
     ControlFlowError,
+    IndexOutOfBoundsError,
     JitError,
     ShapeMismatchError,
     TransformError,
@@ -25,10 +27,12 @@ from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad
 __version__ = "0.1.0"
 
 __all__ = [
+    "AliasingError",
     "ArgumentError",
     "Compiled",
     "ConcretizationError",
     "ControlFlowError",
+    "IndexOutOfBoundsError",
     "JitError",
     "JitFunction",
     "Lowered",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -15,7 +16,8 @@ from ir import dtypes, shapes
 from ir.passes import optimize
 from jitlib import backends, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature
-from jitlib.errors import ArgumentError, UnsupportedError
+from jitlib import inplace
+from jitlib.errors import AliasingError, ArgumentError, UnsupportedError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
 from jitlib.trace import current as current_trace
@@ -131,13 +133,18 @@ class JitFunction:
 
     # --- tracing --------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> tuple:
-        """(raw ir.Function, output treedef, symbols) for these arguments."""
+        """(raw ir.Function, output treedef, symbols, written) for these arguments: the
+        function's results are followed by the final values of the argument leaves it
+        wrote to (`written` lists those leaves), which the call copies back."""
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
         signature(leaves, self.dynamic)  # raises a clear error for non-array leaves
         all_dims, sizes = _symbolic_dims(leaves, self.dynamic)
         trace = Trace(getattr(self.fn, "__name__", "f").replace("<lambda>", "lambda"), sizes)
         tracers = [trace.param(*_leaf_type(leaf, dims)) for leaf, dims in zip(leaves, all_dims)]
+        for i, (leaf, tracer) in enumerate(zip(leaves, tracers)):
+            if _is_array(leaf):  # numpy scalars and Python numbers cannot be written
+                inplace.root(tracer, argument=i)
         call_args, call_kwargs = self._merge(
             pytree.tree_unflatten(treedef, tracers), statics, kwargs
         )
@@ -145,11 +152,14 @@ class JitFunction:
             out = self.fn(*call_args, **call_kwargs)
             out_leaves, out_tree = pytree.tree_flatten(out)
             results = [_result(trace, leaf) for leaf in out_leaves]
-        return trace.finish(results), out_tree, list(sizes)
+            finals = [inplace.written_argument(t) for t in tracers]
+        written = tuple(i for i, final in enumerate(finals) if final is not None)
+        results += [finals[i] for i in written]
+        return trace.finish(results), out_tree, list(sizes), written
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimise for these arguments; `.as_text()` shows the IR."""
-        fn, _, _ = self._trace(args, kwargs)
+        fn, _, _, _ = self._trace(args, kwargs)
         return Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
 
     def _compile(self, args: tuple, kwargs: dict) -> Entry:
@@ -159,11 +169,11 @@ class JitFunction:
                 f"{self.__name__} was given a GPU array, but its backend is numpy; use "
                 "backend='triton' or move the array to the host (cupy.asnumpy)"
             )
-        fn, out_tree, symbols = self._trace(args, kwargs)
+        fn, out_tree, symbols, written = self._trace(args, kwargs)
         lowered = Lowered(optimize(fn, check=_CHECK_IR), backend)
         compiled = lowered.compile()
         guard = compile_guards(list(fn.guards), symbols)
-        return Entry(guard, compiled.kernel.fn, out_tree)
+        return Entry(guard, compiled.kernel.fn, out_tree, written)
 
     # --- calling --------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -180,7 +190,14 @@ class JitFunction:
                 if entry is None:
                     entry = self._compile(args, kwargs)
                     self._cache.add(key, entry)
-        return pytree.tree_unflatten(entry.out_tree, _run(entry.run, leaves))
+        if not entry.written:
+            return pytree.tree_unflatten(entry.out_tree, _run(entry.run, leaves))
+        _check_written(self.__name__, leaves, entry.written)
+        outs = _run(entry.run, leaves)
+        kept = len(outs) - len(entry.written)
+        for i, final in zip(entry.written, outs[kept:]):
+            leaves[i][...] = final  # the caller's array (a device array on a GPU)
+        return pytree.tree_unflatten(entry.out_tree, outs[:kept])
 
     def cache_info(self):
         """(hits, misses, entries); misses count traces."""
@@ -194,6 +211,35 @@ def _run(compiled, arrays):
         return compiled(*arrays)
     except ir.errors.UnsupportedError as error:
         raise UnsupportedError(str(error)) from None
+
+
+def _is_array(leaf) -> bool:
+    return isinstance(leaf, np.ndarray) or _on_gpu(leaf)
+
+
+def _check_written(name: str, leaves: list, written: tuple) -> None:
+    """Before a call that writes to arguments: numpy's error for a read-only one, and a
+    clear error where a written argument shares memory with another (the compiled code
+    assumed they do not)."""
+    for i in written:
+        flags = getattr(leaves[i], "flags", None)
+        if flags is not None and not flags.writeable:
+            raise ValueError(f"assignment destination is read-only (argument leaf {i} of {name})")
+        for j, other in enumerate(leaves):
+            if j != i and _is_array(other) and _shares_memory(leaves[i], other):
+                raise AliasingError(
+                    f"{name} writes to argument leaf {i}, which shares memory with argument "
+                    f"leaf {j}; jit compiles for arguments that do not overlap: pass a copy"
+                )
+
+
+def _shares_memory(a, b) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return np.may_share_memory(a, b) and np.shares_memory(a, b)
+    cupy = sys.modules.get("cupy")  # device arrays: CuPy's own test
+    if cupy is not None and isinstance(a, cupy.ndarray) and isinstance(b, cupy.ndarray):
+        return bool(cupy.shares_memory(a, b))
+    return False
 
 
 def _on_gpu(leaf) -> bool:
@@ -271,7 +317,7 @@ def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()):
     jitted = jit(fn, static_argnums=static_argnums)
 
     def trace(*args, **kwargs) -> Lowered:
-        traced, _, _ = jitted._trace(args, kwargs)
+        traced, _, _, _ = jitted._trace(args, kwargs)
         return Lowered(traced, "numpy")
 
     return trace

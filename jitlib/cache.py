@@ -84,12 +84,13 @@ def compile_guards(guards: list, symbols: list):
 class Entry:
     """One compiled specialisation: its guard, its kernel and its output structure."""
 
-    __slots__ = ("guard", "run", "out_tree")
+    __slots__ = ("guard", "run", "out_tree", "written")
 
-    def __init__(self, guard, run, out_tree):
+    def __init__(self, guard, run, out_tree, written: tuple = ()):
         self.guard = guard
         self.run = run
         self.out_tree = out_tree
+        self.written = written  # argument leaves the call writes back (their values last)
 
 
 class Cache:

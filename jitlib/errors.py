@@ -41,6 +41,14 @@ class ShapeMismatchError(JitError, ir.ShapeError):
     """Shapes that do not broadcast, align (matmul) or reshape; both shapes are named."""
 
 
+class IndexOutOfBoundsError(ShapeMismatchError, IndexError):
+    """An index outside the array (also an IndexError, as numpy's is)."""
+
+
+class AliasingError(JitError):
+    """A jitted function that writes to an argument was given arguments sharing memory."""
+
+
 class UnsupportedError(JitError):
     """A numpy function, argument or dtype that jitlib does not support."""
 

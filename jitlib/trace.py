@@ -127,7 +127,8 @@ class Trace:
         array = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
         if array.dtype == object:  # e.g. np.arange(x.shape[0]): sizes become concrete
             items = [int(v) if isinstance(v, SymDim) else v for v in array.ravel().tolist()]
-            array = np.array(items).reshape(array.shape)
+            # int64 when empty too, as numpy's np.arange(0) is (an index, say)
+            array = np.array(items, dtype=None if items else np.int64).reshape(array.shape)
         try:
             dtype = dtypes.canonical(array.dtype if dtype is None else dtype)
         except ir.IRError as error:

@@ -135,22 +135,37 @@ class SymDim:
     def __float__(self) -> float:
         return float(int(self))
 
+    def __array__(self, dtype=None, copy=None):
+        # numpy's arange finds its dtype by array coercion, which makes an unknown object
+        # dtype=object; as a 0-d int64 (guarded) a size gets numpy's int64
+        return np.asarray(int(self), dtype=dtype)
+
     def __repr__(self) -> str:
         return str(self.expr)
 
 
 class Tracer:
     """A traced array: an IR value plus the trace it belongs to. `weak` marks a Python
-    scalar argument, which takes the dtype of what it meets (NEP 50)."""
+    scalar argument, which takes the dtype of what it meets (NEP 50). `view` says which
+    memory it shares with other Tracers once it has been viewed or written (see
+    jitlib/inplace.py); its value then follows the writes to that memory."""
 
-    __slots__ = ("value", "trace", "weak")
+    __slots__ = ("_value", "trace", "weak", "view")
     __array_priority__ = 1000
     __hash__ = None  # like numpy arrays: mutable-looking, compared elementwise
 
     def __init__(self, value, trace, weak: bool = False):
-        self.value = value
+        self._value = value
         self.trace = trace
         self.weak = weak
+        self.view = None
+
+    @property
+    def value(self):
+        view = self.view
+        if view is not None and view.version != view.storage.version:
+            self._value = view.current()
+        return self._value
 
     # --- metadata -----------------------------------------------------------------------
     @property
@@ -188,6 +203,8 @@ class Tracer:
 
     # --- numpy protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "at":
+            return dispatch.HANDLED["ufunc.at"](ufunc, *inputs, **kwargs)
         if method != "__call__":
             raise _unsupported(f"{ufunc.__name__}.{method}")
         fn = dispatch.HANDLED.get(ufunc)
@@ -217,12 +234,19 @@ class Tracer:
         self._concretize("branching on the truth value")
 
     def __array__(self, dtype=None, copy=None):
-        # np.asarray/np.array are not dispatched by numpy, so they land here
+        # numpy calls this, without dispatching, for np.asarray(x)/np.array(x) and to index a
+        # numpy array with x (table[x]); both pass the same arguments, so one message names both
         raise ConcretizationError(
-            f"converting a traced array {self._current_type()} to a numpy array (np.asarray, "
-            "np.array, np.float32(x), ...) needs its value, which is not known while tracing. "
-            "Drop the conversion (the traced array already acts as one), or use "
-            "jitlib.numpy.asarray / x.astype(dtype)."
+            f"numpy asked for the value of a traced array {self._current_type()}, which is not "
+            "known while tracing. numpy asks for it, and does not hand the call to jitlib, in "
+            "np.asarray(x), np.array(x), np.float32(x), np.array([x, y]) and when a numpy array "
+            "is indexed with a traced one (table[x]); none of these can be traced. Instead:\n"
+            "  - np.asarray(x), np.array(x), np.float32(x): use x itself, x.astype(dtype) or "
+            "jnp.asarray(x) (import jitlib.numpy as jnp)\n"
+            "  - np.array([x, y]): use np.stack([x, y])\n"
+            "  - table[x], a numpy array indexed with a traced array (numpy's indexing does not "
+            "dispatch to jitlib): use jnp.asarray(table)[x], or np.take_along_axis(table, x, "
+            "axis=0) for a 1-d table (not np.take, which numpy dispatches on `table` alone)"
         )
 
     def __float__(self):
@@ -253,10 +277,7 @@ class Tracer:
         return dispatch.HANDLED[operator.getitem](self, index)
 
     def __setitem__(self, index, value):
-        raise UnsupportedError(
-            "in-place assignment x[i] = v is not supported inside @jit "
-            "(traced arrays are immutable); build the result with np.where or np.concatenate"
-        )
+        dispatch.HANDLED["setitem"](self, index, value)
 
     # --- methods ------------------------------------------------------------------------
     @property
@@ -339,21 +360,30 @@ class Tracer:
     def dot(self, other, out=None):
         return np.dot(self, other, out)
 
-    def copy(self):
-        return self
+    def copy(self, order="C"):
+        return np.copy(self, order)
+
+    def fill(self, value):
+        dispatch.HANDLED["fill"](self, value)
+
+
+def _operator(ufunc, *operands):
+    """Python's operator: the ufunc, except that weak operands alone give a weak result
+    (2.0 * 3.0 is a Python float, np.multiply(2.0, 3.0) a float64)."""
+    return dispatch.OPERATORS.get(ufunc, ufunc)(*operands)
 
 
 def _binary(ufunc):
     def forward(self, other):
-        return ufunc(self, other)
+        return _operator(ufunc, self, other)
 
     def reflected(self, other):
-        return ufunc(other, self)
+        return _operator(ufunc, other, self)
 
     return forward, reflected
 
 
-for _name, _ufunc in [
+_ARITHMETIC = [
     ("add", np.add),
     ("sub", np.subtract),
     ("mul", np.multiply),
@@ -367,7 +397,9 @@ for _name, _ufunc in [
     ("xor", np.bitwise_xor),
     ("lshift", np.left_shift),
     ("rshift", np.right_shift),
-]:
+]
+
+for _name, _ufunc in _ARITHMETIC:
     _forward, _reflected = _binary(_ufunc)
     setattr(Tracer, f"__{_name}__", _forward)
     setattr(Tracer, f"__r{_name}__", _reflected)
@@ -382,7 +414,17 @@ for _name, _ufunc in [
 ]:
     setattr(Tracer, f"__{_name}__", _binary(_ufunc)[0])
 
-Tracer.__neg__ = lambda self: np.negative(self)
-Tracer.__pos__ = lambda self: np.positive(self)
-Tracer.__abs__ = lambda self: np.absolute(self)
-Tracer.__invert__ = lambda self: np.invert(self)
+def _in_place(ufunc):
+    def update(self, other):
+        return dispatch.HANDLED["augmented"](ufunc, self, other)
+
+    return update
+
+
+for _name, _ufunc in _ARITHMETIC:
+    setattr(Tracer, f"__i{_name}__", _in_place(_ufunc))
+
+Tracer.__neg__ = lambda self: _operator(np.negative, self)
+Tracer.__pos__ = lambda self: _operator(np.positive, self)
+Tracer.__abs__ = lambda self: _operator(np.absolute, self)
+Tracer.__invert__ = lambda self: _operator(np.invert, self)

@@ -21,7 +21,7 @@ import ir.errors
 from ir import dtypes, shapes
 from ir.ops import OPS
 from ir.passes import autodiff, batching, dce
-from jitlib import pytree
+from jitlib import inplace, pytree
 from jitlib.api import jit
 from jitlib.errors import (
     ArgumentError,
@@ -100,6 +100,7 @@ def _trace_child(f, treedef, types: list, name: str) -> tuple:
         out = f(*call_args, **call_kwargs)
         out_leaves, out_tree = pytree.tree_flatten(out)
         results = [_result(child, leaf, f) for leaf in out_leaves]
+    inplace.refuse_written_arguments(params, name)
     return child.finish(results), list(child.captured), out_tree
 
 

@@ -114,10 +114,14 @@ def _fmax_partials(greater):
 
 
 def _power_partials(e, x, y, out):
+    # d x^y/dx = y x^(y-1). At x = y = 0 that is 0 * inf: x is taken as 1 there instead
+    # (0 * 1^-1 = 0, as x^0 is constant), so the value and every higher derivative through
+    # it are 0 rather than nan (a masked 0 * inf still makes the next derivative nan).
     zero = _c(e, 0, out)
     x_, y_ = e.cast(x, out.type.dtype), e.cast(y, out.type.dtype)
-    dx = e.multiply(y_, e.power(x_, e.subtract(y_, _c(e, 1, out))))
-    dx = e.select(e.equal(y_, zero), e.expand(zero, dx.type.shape), dx)
+    both_zero = e.logical_and(e.equal(x_, zero), e.equal(y_, zero))
+    base = e.select(both_zero, _c(e, 1, out), x_)
+    dx = e.multiply(y_, e.power(base, e.subtract(y_, _c(e, 1, out))))
     positive = e.greater(x_, zero)
     safe_x = e.select(positive, x_, e.expand(_c(e, 1, out), x_.type.shape))
     dy = e.multiply(out, e.log(safe_x))

@@ -2,6 +2,10 @@
 that sums updates into the indexed positions (`scatter_add`), and numpy's per-position
 gather `take_along_axis` (whose transpose is a one-hot sum, so it stays fusible).
 
+Writes through integer-array indices are scatters too: `scatter` (x[..., i, ...] = u, the
+last of repeated indices wins, as in numpy) and `scatter_reduce` (`np.multiply.at`,
+`np.maximum.at`, `np.minimum.at`: repeated indices combine).
+
 Batching a gather whose indices differ per example folds the batch axis into the indexed
 axis (batch b's row i becomes row b * n + i), after normalising negative indices.
 """
@@ -58,12 +62,51 @@ def _scatter_add_shape(x: Type, indices: Type, updates: Type, *, axis: int) -> T
     return x
 
 
-def scatter_add(x, indices, updates, *, axis: int):
-    """A copy of x with updates[..., j, ...] added at x[..., indices[j], ...] along `axis`;
-    repeated indices add up."""
-    out = np.array(x, copy=True)
-    np.add.at(out, (builtins.slice(None),) * axis + (indices,), updates)
-    return out
+def _scatter_reduce_shape(x: Type, indices: Type, updates: Type, *, axis: int, combine: str):
+    if combine not in _COMBINE:
+        raise ShapeError(f"scatter_reduce combines with one of {_COMBINE}, got {combine!r}")
+    return _scatter_add_shape(x, indices, updates, axis=axis)
+
+
+_COMBINE = ("multiply", "maximum", "minimum")
+
+
+def _at(axis: int, indices) -> tuple:
+    return (builtins.slice(None),) * axis + (indices,)
+
+
+def scatter_into(x, indices, updates, *, axis: int) -> None:
+    """x[..., indices[j], ...] = updates[..., j, ...] along `axis`, in x's buffer."""
+    x[_at(axis, indices)] = updates
+
+
+def scatter_reduce_into(x, indices, updates, *, axis: int, combine: str) -> None:
+    """`combine` (a ufunc's name) applied at the indexed positions of x, as np.<combine>.at
+    does: repeated indices combine."""
+    getattr(np, combine).at(x, _at(axis, indices), updates)
+
+
+def scatter_add_into(x, indices, updates, *, axis: int) -> None:
+    """updates[..., j, ...] added at x[..., indices[j], ...] along `axis`; repeated indices
+    add up."""
+    np.add.at(x, _at(axis, indices), updates)
+
+
+def _copying(into):
+    """The op's impl: `into` applied to a copy of x."""
+
+    def impl(x, *rest, **params):
+        out = np.array(x, copy=True)
+        into(out, *rest, **params)
+        return out
+
+    impl.__name__ = into.__name__.removesuffix("_into")
+    return impl
+
+
+scatter = _copying(scatter_into)
+scatter_reduce = _copying(scatter_reduce_into)
+scatter_add = _copying(scatter_add_into)
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -100,6 +143,101 @@ def _scatter_add_vjp(e, cts, primals, outs, *, axis):
     if not rules.is_float(x.type.dtype):
         return None, None, None
     return ct, None, e.take(ct, indices, axis=axis)
+
+
+def _scatter_jvp(e, primals, tangents, outs, *, axis):
+    # linear in x and the updates together
+    (x, indices, updates), (tx, _, tu) = primals, tangents
+    if tx is None and tu is None:
+        return None
+    tx = e.zeros(x.type) if tx is None else tx
+    tu = e.zeros(updates.type) if tu is None else tu
+    return e.scatter(tx, indices, tu, axis=axis)
+
+
+def _written_last(e, indices, updates, axis: int, length):
+    """Per update, whether it is the one that stays at its position (the last of repeated
+    indices, numpy's order), shaped to broadcast against the updates."""
+    count = shapes.canon(shapes.size(indices.type.shape))
+    order = e.reshaped(e.iota(length=count, dtype="int64"), indices.type.shape)
+    nobody = e.full(-1, Type("int64", (length,)))
+    winners = e.scatter(nobody, indices, order, axis=0)
+    last = e.equal(e.take(winners, indices, axis=0), order)
+    rest = updates.type.ndim - axis - indices.type.ndim
+    return e.reshaped(last, (1,) * axis + indices.type.shape + (1,) * rest)
+
+
+def _scatter_vjp(e, cts, primals, outs, *, axis):
+    (ct,), (x, indices, updates) = cts, primals
+    if not rules.is_float(x.type.dtype):
+        return None, None, None
+    kept = e.scatter(ct, indices, e.zeros(updates.type), axis=axis)
+    last = _written_last(e, indices, updates, axis, x.type.shape[axis])
+    taken = e.take(ct, indices, axis=axis)
+    return kept, None, e.select(e.expand(last, taken.type.shape), taken, e.zeros(taken.type))
+
+
+def _extremal_hits(e, x, indices, updates, out, axis: int):
+    """Where x, and each update, equal the result (for maximum/minimum), and how many
+    values reached each position with that value (ties share the derivative)."""
+    at_x = e.equal(x, out)
+    at_update = e.equal(updates, e.take(out, indices, axis=axis))
+    dtype = out.type.dtype
+    ones = e.cast(at_update, dtype)
+    count = e.scatter_add(e.cast(at_x, dtype), indices, ones, axis=axis)
+    return at_x, at_update, count
+
+
+def _others_product(e, x, indices, updates, axis: int):
+    """For np.multiply.at: the product of all the updates at each position (P), and per
+    update the product of the others at its position (what its derivative scales by),
+    without dividing by a zero: zeros are counted and the non-zero updates multiplied."""
+    dtype = updates.type.dtype
+    zero, one = e.const(0, dtype), e.const(1, dtype)
+    is_zero = e.equal(updates, zero)
+    zeros = e.scatter_add(e.zeros(x.type), indices, e.cast(is_zero, dtype), axis=axis)
+    nonzero = e.scatter_reduce(
+        e.full(1, x.type), indices, e.select(is_zero, one, updates), axis=axis, combine="multiply"
+    )
+    product = e.select(e.equal(zeros, zero), nonzero, zero)
+    zeros_here, nonzero_here = (e.take(v, indices, axis=axis) for v in (zeros, nonzero))
+    if_nonzero = e.select(e.equal(zeros_here, zero), e.divide(nonzero_here, updates), zero)
+    if_zero = e.select(e.equal(zeros_here, one), nonzero_here, zero)
+    return product, e.select(is_zero, if_zero, if_nonzero)
+
+
+def _scatter_reduce_jvp(e, primals, tangents, outs, *, axis, combine):
+    (x, indices, updates), (tx, _, tu), (out,) = primals, tangents, outs
+    if tx is None and tu is None:
+        return None
+    if combine == "multiply":
+        product, others = _others_product(e, x, indices, updates, axis)
+        from_x = None if tx is None else e.multiply(tx, product)
+        spread = None
+        if tu is not None:
+            spread = e.scatter_add(e.zeros(x.type), indices, e.multiply(tu, others), axis=axis)
+            spread = e.multiply(x, spread)
+        return e.add_all([from_x, spread])
+    at_x, at_update, count = _extremal_hits(e, x, indices, updates, out, axis)
+    zero = e.const(0, out.type.dtype)
+    from_x = e.zeros(x.type) if tx is None else e.select(at_x, tx, zero)
+    from_updates = e.zeros(updates.type) if tu is None else e.select(at_update, tu, zero)
+    return e.divide(e.scatter_add(from_x, indices, from_updates, axis=axis), count)
+
+
+def _scatter_reduce_vjp(e, cts, primals, outs, *, axis, combine):
+    (ct,), (x, indices, updates), (out,) = cts, primals, outs
+    if not rules.is_float(x.type.dtype):
+        return None, None, None
+    if combine == "multiply":
+        product, others = _others_product(e, x, indices, updates, axis)
+        to_updates = e.multiply(e.take(e.multiply(ct, x), indices, axis=axis), others)
+        return e.multiply(ct, product), None, to_updates
+    at_x, at_update, count = _extremal_hits(e, x, indices, updates, out, axis)
+    shared = e.divide(ct, count)
+    zero = e.const(0, ct.type.dtype)
+    to_updates = e.select(at_update, e.take(shared, indices, axis=axis), zero)
+    return e.select(at_x, shared, zero), None, to_updates
 
 
 _take_along_axis_jvp = _gather_jvp("take_along_axis")
@@ -192,20 +330,20 @@ def _take_batch(e, args, batched, size, *, axis):
     return _batch_from(e, e.take(x, indices, axis=axis), axis)
 
 
-def _scatter_add_batch(e, args, batched, size, *, axis):
+def _scatter_batch(e, args, batched, size, *, axis, **params):
+    """Every scatter: each example gets its own result, so the operand and the updates
+    carry the batch; batched indices fold the batch into the scattered axis."""
     (x, indices, updates), (x_batched, indices_batched, updates_batched) = args, batched
-    # every example gets its own result, so the operand and the updates carry the batch
     x = x if x_batched else e.batched(x, size)
     updates = updates if updates_batched else e.batched(updates, size)
     if not indices_batched:
-        return e.scatter_add(x, indices, updates, axis=axis + 1)
+        return e.bind(e.op, x, indices, updates, axis=axis + 1, **params)
     n = x.type.shape[axis + 1]
     folded = _folded(e, x, axis)
-    summed = e.scatter_add(
-        folded, _folded_indices(e, indices, n, size), _batch_to(e, updates, axis), axis=axis
-    )
-    unfolded = e.reshaped(summed, x.type.shape[1 : axis + 1] + (size, n) + x.type.shape[axis + 2 :])
-    return _batch_from(e, unfolded, axis)
+    indices = _folded_indices(e, indices, n, size)
+    scattered = e.bind(e.op, folded, indices, _batch_to(e, updates, axis), axis=axis, **params)
+    shape = x.type.shape[1 : axis + 1] + (size, n) + x.type.shape[axis + 2 :]
+    return _batch_from(e, e.reshaped(scattered, shape), axis)
 
 
 OPS = [
@@ -234,9 +372,31 @@ OPS = [
         name="scatter_add",
         shape=_scatter_add_shape,
         impl=scatter_add,
+        inplace=scatter_add_into,
         jvp=_scatter_add_jvp,
         vjp=_scatter_add_vjp,
-        batch=_scatter_add_batch,
+        batch=_scatter_batch,
         tags=frozenset({"scatter"}),
+    ),
+    # What writes through integer-array indices become (jitlib/inplace.py).
+    Op(
+        name="scatter",
+        shape=_scatter_add_shape,
+        impl=scatter,
+        inplace=scatter_into,
+        jvp=_scatter_jvp,
+        vjp=_scatter_vjp,
+        batch=_scatter_batch,
+        tags=frozenset({"scatter", "update"}),
+    ),
+    Op(
+        name="scatter_reduce",
+        shape=_scatter_reduce_shape,
+        impl=scatter_reduce,
+        inplace=scatter_reduce_into,
+        jvp=_scatter_reduce_jvp,
+        vjp=_scatter_reduce_vjp,
+        batch=_scatter_batch,
+        tags=frozenset({"scatter", "update"}),
     ),
 ]

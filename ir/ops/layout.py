@@ -1,5 +1,6 @@
-"""Layout primitives: reshape, transpose, broadcast_to, slice, flip, concatenate, and pad
-(the transpose of slice: zeros around and between the elements).
+"""Layout primitives: reshape, transpose, broadcast_to, slice, flip, concatenate, pad
+(the transpose of slice: zeros around and between the elements), and update_slice (x with
+a slice replaced: what a write `x[a:b:c] = v` becomes once the tracer has functionalised it).
 
 On the numpy backend reshape, transpose, broadcast_to, slice and flip return views.
 """
@@ -55,6 +56,27 @@ def _slice_shape(x: Type, *, start: tuple, stop: tuple, step: tuple) -> Type:
 def slice_array(x, *, start: tuple, stop: tuple, step: tuple):
     """x[start:stop:step] on every axis."""
     return x[tuple(builtins.slice(*bounds) for bounds in zip(start, stop, step))]
+
+
+def _update_slice_shape(x: Type, update: Type, *, start: tuple, stop: tuple, step: tuple) -> Type:
+    region = _slice_shape(x, start=start, stop=stop, step=step)
+    if update.dtype != x.dtype or not shapes.equal(update.shape, region.shape):
+        raise ShapeError(
+            f"update_slice of {x} at {start}:{stop}:{step} needs an update {region}, got {update}"
+        )
+    return x
+
+
+def update_slice_into(x, update, *, start: tuple, stop: tuple, step: tuple) -> None:
+    """x[start:stop:step] = update, in x's own buffer."""
+    x[tuple(builtins.slice(*bounds) for bounds in zip(start, stop, step))] = update
+
+
+def update_slice(x, update, *, start: tuple, stop: tuple, step: tuple):
+    """A copy of x with x[start:stop:step] = update."""
+    out = np.array(x, copy=True)
+    update_slice_into(out, update, start=start, stop=stop, step=step)
+    return out
 
 
 def _flip_shape(x: Type, *, axis: tuple) -> Type:
@@ -174,6 +196,20 @@ def _slice_batch(e, args, batched, size, *, start, stop, step):
     return e.slice(args[0], start=(0, *start), stop=(size, *stop), step=(1, *step))
 
 
+def _update_slice_vjp(e, cts, primals, outs, *, start, stop, step):
+    # the overwritten region of x gets no cotangent; the update gets the region's
+    (ct,), (x, update) = cts, primals
+    if not rules.is_float(x.type.dtype):
+        return None, None
+    kept = e.update_slice(ct, e.zeros(update.type), start=start, stop=stop, step=step)
+    return kept, e.slice(ct, start=start, stop=stop, step=step)
+
+
+def _update_slice_batch(e, args, batched, size, *, start, stop, step):
+    x, update = (v if b else e.batched(v, size) for v, b in zip(args, batched))
+    return e.update_slice(x, update, start=(0, *start), stop=(size, *stop), step=(1, *step))
+
+
 def _flip_vjp(e, cts, primals, outs, *, axis):
     return (e.flip(cts[0], axis=axis),)
 
@@ -258,6 +294,17 @@ OPS = [
         vjp=_flip_vjp,
         batch=rules.axis_batch,
         tags=VIEW,
+    ),
+    Op(
+        name="update_slice",
+        triton="index",
+        shape=_update_slice_shape,
+        impl=update_slice,
+        inplace=update_slice_into,
+        jvp=rules.linear_jvp,
+        vjp=_update_slice_vjp,
+        batch=_update_slice_batch,
+        tags=frozenset({"layout", "update"}),
     ),
     Op(
         name="concatenate",

@@ -137,6 +137,16 @@ def single(result):
 
 
 # --- elementwise ops ------------------------------------------------------------------
+def as_computed(e: Emit, primals, out: Value) -> list:
+    """The operands as numpy computes a float op on them: integer and bool operands (an int
+    mask, a count, a numpy int scalar) converted to the result's float dtype, so partial
+    derivatives never run integer arithmetic (the reciprocal of an int32 2 is 0)."""
+    dtype = out.type.dtype
+    if not is_float(dtype):
+        return list(primals)
+    return [x if is_float(x.type.dtype) else e.cast(x, dtype) for x in primals]
+
+
 def elementwise_jvp(partials):
     """JVP from partial derivatives: sum over inputs of partial * tangent."""
 
@@ -144,7 +154,7 @@ def elementwise_jvp(partials):
         (out,) = outs
         if not is_float(out.type.dtype):
             return None
-        ds = partials(e, *primals, out, **params)
+        ds = partials(e, *as_computed(e, primals, out), out, **params)
         terms = []
         for t, d in zip(tangents, ds):
             if t is None or d is None:
@@ -162,7 +172,7 @@ def elementwise_vjp(partials):
     def rule(e: Emit, cts, primals, outs, **params):
         (ct,) = cts
         (out,) = outs
-        ds = partials(e, *primals, out, **params)
+        ds = partials(e, *as_computed(e, primals, out), out, **params)
         grads = []
         for x, d in zip(primals, ds):
             if d is None or not is_float(x.type.dtype):

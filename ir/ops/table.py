@@ -13,6 +13,9 @@ class Op:
     emitter; `numpy` lists the numpy callables the tracer maps straight onto this op.
     `triton`, `vjp`, `jvp` and `batch` are filled by later work; None means "no rule yet"
     and whoever needs one raises an error that names the op.
+    `inplace(x, *rest, **params)`, where given, does impl's work by writing into x (ops
+    that return a changed copy of their first operand): the numpy emitter uses it when
+    x's buffer is dead after the op.
     """
 
     name: str
@@ -24,6 +27,7 @@ class Op:
     jvp: Callable | None = None
     batch: Callable | str | None = None
     tags: frozenset = field(default_factory=frozenset)
+    inplace: Callable | None = None
 
     def __post_init__(self) -> None:
         BY_NAME[self.name] = self

@@ -635,6 +635,8 @@ class _Walk:
             return self._concatenate(eqn, index, dtype)
         if name == "pad":
             return self._pad(eqn, index, dtype)
+        if name == "update_slice":
+            return self._update_slice(eqn, index, dtype)
         if name == "take":
             return self._take(eqn, index)
         if name == "take_along_axis":
@@ -721,6 +723,27 @@ class _Walk:
         inside = sympy.And(*conditions)
         chosen = (Pred(inside, deps=self.deps(inside)), self.at(x, tuple(inner)), Const(0, dtype))
         return Apply("select", (), chosen, dtype)
+
+    def _update_slice(self, eqn: Eqn, index: tuple, dtype: str):
+        """x with x[start:stop:step] replaced: the update where the index lies on the
+        slice's grid, x elsewhere."""
+        x, update = eqn.inputs
+        p = eqn.params
+        if any(d == 0 for d in update.type.shape):
+            return self.at(x, index)
+        inner, conditions = [], []
+        for i, n, start, step in zip(index, update.type.shape, p["start"], p["step"]):
+            j = i - start
+            span = (n - 1) * step
+            conditions += [sympy.Ge(j, 0), sympy.Le(j, span)]
+            if step > 1:
+                conditions.append(sympy.Eq(sympy.Mod(clamp(j, span + 1), step), 0))
+                inner.append(sympy.floor(clamp(j, span + 1) / step))
+            else:
+                inner.append(clamp(j, n))
+        inside = sympy.And(*conditions)
+        chosen = (Pred(inside, deps=self.deps(inside)), self.at(update, tuple(inner)))
+        return Apply("select", (), (*chosen, self.at(x, index)), dtype)
 
     def _take(self, eqn: Eqn, index: tuple):
         x, indices = eqn.inputs

@@ -51,6 +51,7 @@ from jitlib.numpy.layout import (
     transpose,
 )
 from jitlib.numpy.linalg import dot, einsum, matmul, outer
+from jitlib.numpy.metadata import ndim, shape, size
 from jitlib.numpy.reductions import (
     all,
     any,
@@ -77,6 +78,7 @@ from jitlib.numpy.ufuncs import (
     square,
     where,
 )
+from jitlib.numpy.writes import copy, copyto, fill_diagonal, put, put_along_axis
 
 globals().update(UFUNCS)
 amax, amin = max, min
@@ -92,6 +94,11 @@ __all__ = sorted(
     [name for name in UFUNCS]
     + [
         "abs",
+        "copy",
+        "copyto",
+        "fill_diagonal",
+        "put",
+        "put_along_axis",
         "cumprod",
         "cumsum",
         "around",
@@ -140,6 +147,7 @@ __all__ = sorted(
         "min",
         "mod",
         "moveaxis",
+        "ndim",
         "ones",
         "ones_like",
         "outer",
@@ -148,6 +156,8 @@ __all__ = sorted(
         "prod",
         "ravel",
         "reshape",
+        "shape",
+        "size",
         "square",
         "squeeze",
         "stack",

@@ -15,16 +15,17 @@ PYTHON_SCALARS = (bool, int, float)
 _KIND_EXAMPLE = {"bool": True, "int64": 1, "float64": 1.0}
 
 
-def _is_traced(x) -> bool:
+def is_traced(x) -> bool:
     if isinstance(x, Tracer | SymDim):
         return True
     if isinstance(x, list | tuple):
-        return any(_is_traced(item) for item in x)
+        return any(is_traced(item) for item in x)
     return False
 
 
-# creation functions trace even without traced arguments (they check for an active trace)
-_CREATION = {np.zeros, np.ones, np.full, np.arange, np.eye, np.empty}
+# creation functions trace even without traced arguments (they check for an active trace);
+# asarray too, so that jnp.asarray(table) of a numpy array can be indexed with a traced one
+_CREATION = {np.zeros, np.ones, np.full, np.arange, np.eye, np.empty, np.asarray}
 
 
 def function(*numpy_functions):
@@ -36,10 +37,15 @@ def function(*numpy_functions):
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            traced = _is_traced(args) or _is_traced(tuple(kwargs.values()))
+            traced = is_traced(args) or is_traced(tuple(kwargs.values()))
             if not traced and eager is not None and eager not in _CREATION:
                 return eager(*args, **kwargs)
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
+            if eager is not np.asarray and any(out is a for a in args):
+                # numpy hands back a new array (np.positive(x), x.astype(x.dtype)): a write
+                # to it must not reach x
+                return Tracer(out.value, out.trace, out.weak)
+            return out
 
         return dispatch.implements(*numpy_functions)(wrapper)
 
@@ -96,15 +102,18 @@ def _fits(value: int, dtype: str) -> bool:
     return info.min <= value <= info.max
 
 
-def promote(*args, exact: bool = False):
+def promote(*args, exact: bool = False, operator: bool = False):
     """NEP 50: Python scalars (and weak tracers) take the dtype of the strong operands.
     With `exact` (comparisons), a Python int outside an integer dtype's range is compared
     exactly, as numpy 2 does, instead of overflowing.
-    Returns (trace, tracers, weak) where `weak` says the result is itself weak."""
+    Returns (trace, tracers, weak) where `weak` says the result is itself weak: only for
+    Python's operators (`operator`) on weak operands alone, as 2.0 * 3.0 is a Python
+    float; a numpy function of them is strong, of numpy's default dtype (np.log(2.0) is a
+    float64)."""
     trace_ = trace_of(*args)
     strong = {i: as_tracer(x, trace_) for i, x in enumerate(args) if not _weak(x)}
     if not strong:
-        return trace_, [as_tracer(x, trace_) for x in args], True
+        return trace_, [as_tracer(x, trace_) for x in args], operator
     common = np.result_type(*[np.dtype(dtype_name(t)) for t in strong.values()])
     tracers = []
     for i, x in enumerate(args):
@@ -175,10 +184,11 @@ def canonical_dtype(dtype, op: str = "") -> str:
         raise UnsupportedError(f"numpy.{op}: {error}" if op else str(error)) from None
 
 
-def bind(op_name: str, *args, **params) -> Tracer:
-    """Promote `args` as numpy would and apply the primitive `op_name`."""
+def bind(op_name: str, *args, operator: bool = False, **params) -> Tracer:
+    """Promote `args` as numpy would and apply the primitive `op_name` (for a Python
+    `operator`, weak operands alone give a weak result; see promote)."""
     op = OPS[op_name]
-    trace_, tracers, weak = promote(*args, exact="comparison" in op.tags)
+    trace_, tracers, weak = promote(*args, exact="comparison" in op.tags, operator=operator)
     return trace_.bind(op, *tracers, weak=weak, **params)
 
 

@@ -5,7 +5,16 @@ import numpy as np
 from ir.ops import OPS
 from jitlib import dispatch, trace
 from jitlib.errors import UnsupportedError
-from jitlib.numpy._core import as_tracer, astype, canonical_dtype, dims, function, promote
+from jitlib.numpy._core import (
+    as_tracer,
+    astype,
+    canonical_dtype,
+    dims,
+    function,
+    is_traced,
+    promote,
+    trace_of,
+)
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -98,9 +107,19 @@ def eye(N, M=None, k=0, dtype=float):
 
 @function(np.asarray, np.array)
 def asarray(x, dtype=None, copy=None):
-    if isinstance(x, list | tuple):
-        return np.stack([asarray(item) for item in x])
-    trace_, (x,), _ = promote(x)
+    """x as an array. Inside a trace a numpy array (or nested list) becomes a traced
+    constant, which, unlike the numpy array, can be indexed with traced arrays.
+
+    >>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
+    >>> table = np.array([10.0, 20.0, 30.0])
+    >>> jl.jit(lambda i: jnp.asarray(table)[i])(np.array([2, 0]))
+    array([30., 10.])
+    """
+    if trace.current() is None:
+        return np.asarray(x, dtype=dtype, copy=copy)
+    if isinstance(x, list | tuple) and is_traced(x):
+        x = np.stack([asarray(item) for item in x])
+    x = as_tracer(x if is_traced(x) else np.asarray(x), trace_of(x))
     return x if dtype is None else astype(x, dtype, "asarray")
 
 

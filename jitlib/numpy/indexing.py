@@ -6,10 +6,11 @@ import operator
 
 import numpy as np
 
-from ir import dtypes
+from ir import dtypes, shapes
 from ir.ops import OPS
-from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, function, promote, refuse
+from jitlib import inplace
+from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
+from jitlib.numpy._core import as_tracer, dims, function, promote, refuse
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -46,7 +47,14 @@ def _is_array_index(item) -> bool:
     return isinstance(item, Tracer | np.ndarray | list)
 
 
+def _is_mask(item) -> bool:
+    if isinstance(item, Tracer):
+        return item.value.type.dtype == "bool"
+    return _is_array_index(item) and np.asarray(item).dtype == bool
+
+
 def _expand(index: tuple, rank: int) -> tuple:
+    """The index with its ellipsis filled in."""
     if any(isinstance(item, bool | np.bool_) for item in index):
         raise UnsupportedError("boolean scalar indices are not supported inside @jit")
     ellipses = [i for i, item in enumerate(index) if item is Ellipsis]
@@ -54,7 +62,7 @@ def _expand(index: tuple, rank: int) -> tuple:
         raise ShapeMismatchError("an index can only have a single ellipsis ('...')")
     used = sum(item is not None and item is not Ellipsis for item in index)
     if used > rank:
-        raise ShapeMismatchError(f"too many indices: {used} for an array of rank {rank}")
+        raise IndexOutOfBoundsError(f"too many indices: {used} for an array of rank {rank}")
     fill = (slice(None),) * (rank - used)
     if ellipses:
         return index[: ellipses[0]] + fill + index[ellipses[0] + 1 :]
@@ -64,19 +72,47 @@ def _expand(index: tuple, rank: int) -> tuple:
 def _array_index(item, trace_) -> Tracer:
     index = as_tracer(np.asarray(item) if isinstance(item, list) else item, trace_)
     dtype = index.value.type.dtype
-    if dtype == "bool":
-        raise UnsupportedError(
-            "boolean mask indexing has a data-dependent shape and is not supported inside "
-            "@jit; use np.where(mask, x, 0) instead"
-        )
     if not dtypes.is_int(dtype):
         raise UnsupportedError(f"arrays used as indices must be integers, got {dtype}")
     return index
 
 
-def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
-    """Apply ints, slices and None; returns the array and, per remaining axis, the
-    advanced index that still applies to it (or None)."""
+def _leaves_alone(shape: tuple, name: str, params: dict) -> bool:
+    """Whether a layout step gives back its operand unchanged."""
+    if name == "slice":
+        return all(
+            start == 0 and step == 1 and shapes.dims_equal(stop, dim)
+            for start, stop, step, dim in zip(params["start"], params["stop"], params["step"], shape)
+        )
+    if name == "reshape":
+        return params["shape"] == tuple(shape)
+    return name == "transpose" and params["axes"] == tuple(range(len(shape)))
+
+
+class _Path:
+    """The steps from an array to the part an index picks out of it, applied as they are
+    recorded: `part` is the value so far (views of the array where numpy's are)."""
+
+    def __init__(self, x: Tracer):
+        self.part = x
+        self.steps: list = []
+
+    def apply(self, name: str, operand: Tracer | None = None, **params) -> Tracer:
+        part = self.part
+        if operand is None and _leaves_alone(part.value.type.shape, name, params):
+            return part  # no step, so a write through it puts nothing back
+        if operand is None:
+            self.part = inplace.bind_view(part.trace, name, part, **params)
+        else:
+            self.part = part.trace.bind(OPS[name], part, operand, **params)
+        self.steps.append(inplace.Step(name, params, None if operand is None else operand.value))
+        return self.part
+
+
+def _basic(path: _Path, index: tuple, advanced: bool) -> list:
+    """Apply ints, slices and None; returns, per remaining axis, the advanced index that
+    still applies to it (or None)."""
+    x = path.part
     starts, stops, steps, flips, shape, pending = [], [], [], [], [], []
     axis = 0
     for item in index:
@@ -94,7 +130,7 @@ def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
         elif isinstance(item, int | np.integer) and not advanced:
             position = int(item)
             if not -dim <= position < dim:
-                raise ShapeMismatchError(
+                raise IndexOutOfBoundsError(
                     f"index {position} is out of bounds for axis {axis} of "
                     f"{x.trace.current_type(x.value.type)}"
                 )
@@ -108,13 +144,11 @@ def _basic(x: Tracer, index: tuple, advanced: bool) -> tuple:
         stops.append(_expr(stop))
         steps.append(step)
         axis += 1
-    sliced = x.trace.bind(
-        OPS["slice"], x, start=tuple(starts), stop=tuple(stops), step=tuple(steps)
-    )
-    out = x.trace.bind(OPS["reshape"], sliced, shape=tuple(_expr(d) for d in shape))
+    path.apply("slice", start=tuple(starts), stop=tuple(stops), step=tuple(steps))
+    path.apply("reshape", shape=tuple(_expr(d) for d in shape))
     if flips:
-        out = x.trace.bind(OPS["flip"], out, axis=tuple(flips))
-    return out, pending
+        path.apply("flip", axis=tuple(flips))
+    return pending
 
 
 def _flat_index(x: Tracer, axes: list, indices: list) -> Tracer:
@@ -131,28 +165,63 @@ def _flat_index(x: Tracer, axes: list, indices: list) -> Tracer:
     return np.where(bad, -(total + 1), flat)
 
 
-def _advanced(x: Tracer, pending: list) -> Tracer:
+def _advanced(path: _Path, pending: list) -> None:
     axes = [i for i, index in enumerate(pending) if index is not None]
     if not axes:
-        return x
+        return
+    x = path.part
     indices = np.broadcast_arrays(*[pending[i] for i in axes])
     adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
     if not adjacent:  # numpy puts the indexed dimensions first
         order = axes + [i for i in range(x.ndim) if i not in axes]
-        x = np.transpose(x, order)
+        x = path.apply("transpose", axes=tuple(order))
         axes = list(range(len(axes)))
     first = axes[0]
     if len(axes) > 1:
         shape = x.shape[:first] + (-1,) + x.shape[axes[-1] + 1 :]
         indices = [_flat_index(x, axes, indices)]
-        x = np.reshape(x, shape)
-    return x.trace.bind(OPS["take"], x, indices[0], axis=first)
+        path.apply("reshape", shape=dims(shape))
+    path.apply("take", indices[0], axis=first)
 
 
-@function(operator.getitem)
-def getitem(x, index):
-    trace_, (x,), weak = promote(x)
+def _mask(path: _Path, index: tuple, position: int) -> None:
+    """x[..., mask, ...]: a boolean mask (the only array in the index) over axes of the part
+    the rest of the index picks, as a `mask` step whose put is a select (its read has a
+    data-dependent shape). The mask is shaped to broadcast against that part."""
+    x = path.part
+    mask = index[position]
+    mask = as_tracer(np.asarray(mask) if isinstance(mask, list) else mask, x.trace)
+    marks = tuple(slice(None) for _ in range(mask.ndim))
+    index = _expand(index[:position] + marks + index[position + 1 :], x.ndim)
+    first = next(i for i, item in enumerate(index) if item is marks[0])
+    axis = sum(not isinstance(item, int | np.integer) for item in index[:first])
+    _basic(path, index, False)
+    part = path.part
+    covered = part.value.type.shape[axis : axis + mask.ndim]
+    if not shapes.equal(covered, mask.value.type.shape):
+        raise IndexOutOfBoundsError(
+            f"boolean index {part.trace.current_type(mask.value.type)} does not match the "
+            f"indexed axes of {part.trace.current_type(part.value.type)} at axis {axis}"
+        )
+    lined = (1,) * axis + mask.value.type.shape + (1,) * (part.ndim - axis - mask.ndim)
+    mask = part.trace.bind(OPS["reshape"], mask, shape=lined)
+    path.steps.append(inplace.Step("mask", {"axis": axis, "ndim": len(covered)}, mask.value))
+
+
+def index_path(x: Tracer, index) -> _Path:
+    """The steps x[index] takes, recorded by a _Path (ending in a `mask` step for a
+    boolean-mask index, which only a write can follow)."""
     index = index if isinstance(index, tuple) else (index,)
+    path = _Path(x)
+    masks = [i for i, item in enumerate(index) if _is_mask(item)]
+    if masks:
+        if len(masks) > 1 or sum(_is_array_index(item) for item in index) > 1:
+            raise UnsupportedError(
+                "a boolean mask next to other array indices is not supported inside @jit; "
+                "index with the mask alone (x[mask] = v) or use np.where"
+            )
+        _mask(path, index, masks[0])
+        return path
     advanced = any(_is_array_index(item) for item in index)
     if advanced:  # numpy treats ints next to arrays as 0-d array indices
         index = tuple(
@@ -161,9 +230,31 @@ def getitem(x, index):
             else item
             for item in index
         )
-    index = _expand(index, x.ndim)
-    out, pending = _basic(x, index, advanced)
-    out = _advanced(out, pending)
+    _advanced(path, _basic(path, _expand(index, x.ndim), advanced))
+    return path
+
+
+def _picks_one_element(index, rank: int) -> bool:
+    """numpy gives a scalar (a copy, not a view) for an index of `rank` integers."""
+    index = index if isinstance(index, tuple) else (index,)
+    return len(index) == rank and all(
+        isinstance(item, int | np.integer) and not isinstance(item, bool) for item in index
+    )
+
+
+@function(operator.getitem)
+def getitem(x, index):
+    trace_, (x,), weak = promote(x)
+    path = index_path(x, index)
+    if path.steps and path.steps[-1].name == "mask":
+        raise UnsupportedError(
+            "reading x[mask] with a boolean mask has a data-dependent shape and is not "
+            "supported inside @jit; use np.where(mask, x, 0), or write through it "
+            "(x[mask] = v), which keeps x's shape"
+        )
+    out = path.part
+    if _picks_one_element(index, x.ndim):
+        out = Tracer(out.value, trace_)
     out.weak = weak
     return out
 

@@ -5,6 +5,7 @@ import numpy as np
 from ir import shapes
 from ir.errors import ShapeError
 from ir.ops import OPS
+from jitlib import inplace
 from jitlib.errors import ShapeMismatchError
 from jitlib.numpy._core import as_tracer, dims, function, promote, refuse, same_dtype
 
@@ -21,7 +22,7 @@ def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
     refuse("reshape", {f"order={order!r}": order != "C"})
     trace_, (x,), weak = promote(x)
     shape = newshape if shape is None else shape
-    return trace_.bind(OPS["reshape"], x, shape=dims(shape), weak=weak)
+    return inplace.bind_view(trace_, "reshape", x, weak=weak, shape=dims(shape))
 
 
 @function(np.ravel)
@@ -38,7 +39,7 @@ def transpose(x, axes=None):
         if axes is None
         else tuple(_axis(a, rank, "transpose") for a in axes)
     )
-    return trace_.bind(OPS["transpose"], x, axes=axes, weak=weak)
+    return inplace.bind_view(trace_, "transpose", x, weak=weak, axes=axes)
 
 
 @function(np.swapaxes)
@@ -102,7 +103,7 @@ def broadcast_arrays(*xs):
         shape = shapes.broadcast(*[t.value.type.shape for t in tracers])
     except ShapeError as error:
         raise ShapeMismatchError(f"broadcast_arrays: {error}") from None
-    return [trace_.bind(OPS["broadcast_to"], t, shape=shape, weak=t.weak) for t in tracers]
+    return [trace_.bind(OPS["broadcast_to"], t, shape=shape) for t in tracers]
 
 
 @function(np.concatenate)
@@ -141,4 +142,4 @@ def flip(x, axis=None):
         axes = shapes.normalize_axes(axis, x.ndim)
     except ShapeError as error:
         raise ShapeMismatchError(f"flip: {error}") from None
-    return trace_.bind(OPS["flip"], x, axis=axes, weak=weak)
+    return inplace.bind_view(trace_, "flip", x, weak=weak, axis=axes)

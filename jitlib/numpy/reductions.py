@@ -115,7 +115,12 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 @function(np.std)
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    return np.sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+    variance = var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+    # Where the variance is 0 (an axis of size 1, where it is identically 0, or equal
+    # values) sqrt's derivative is infinite and the variance's is 0: the std is taken as the
+    # variance itself there (sqrt(0) = 0), so its derivative is 0, not 0 * inf = nan.
+    zero = variance == 0
+    return np.where(zero, variance, np.sqrt(np.where(zero, 1, variance)))
 
 
 def _cumulative(name: str, numpy_function):

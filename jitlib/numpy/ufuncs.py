@@ -4,22 +4,38 @@
 import numpy as np
 
 from ir.ops import OPS
+from jitlib import dispatch
 from jitlib.errors import UnsupportedError
 from jitlib.numpy._core import astype, bind, function, promote, refuse, same_dtype
+from jitlib.numpy.writes import write_out
+from jitlib.tracer import Tracer
 
 
 def _ufunc_function(op):
     def apply(*args, out=None, where=True, dtype=None, **kwargs):
-        given = {"out=": out is not None, "where=": where is not True}
+        given = {"where= without out=": where is not True and out is None}
         refuse(op.name, given | {f"{keyword}=": True for keyword in kwargs})
         result = bind(op.name, *args)
-        return result if dtype is None else astype(result, dtype, op.name)
+        result = result if dtype is None else astype(result, dtype, op.name)
+        return result if out is None else write_out(op.numpy[0], args, out, where, result)
 
     apply.__name__ = op.name
     return function(*op.numpy)(apply)
 
 
+def _operator_function(op):
+    """The ufunc as Python's operators apply it (x * y, -x, x < y): weak operands alone give
+    a weak result, as Python's arithmetic on Python scalars does."""
+
+    def apply(*args):
+        return bind(op.name, *args, operator=True)
+
+    apply.__name__ = op.name
+    return dispatch.operator(*op.numpy)(apply)
+
+
 UFUNCS = {op.name: _ufunc_function(op) for op in OPS.values() if op.numpy}
+OPERATORS = {op.name: _operator_function(op) for op in OPS.values() if op.numpy}
 
 
 @function(np.square)
@@ -27,9 +43,21 @@ def square(x):
     return np.multiply(x, x)
 
 
+def _strong(x: Tracer) -> Tracer:
+    """x as a numpy function returns it: a weak value (a Python scalar's) becomes strong, of
+    its dtype (np.positive(2.0) is a float64, +2.0 a Python float)."""
+    return Tracer(x.value, x.trace) if x.weak else x
+
+
 @function(np.positive)
 def positive(x):
-    return x
+    trace_, (x,), _ = promote(x)
+    return _strong(x)
+
+
+@dispatch.operator(np.positive)
+def _positive_operator(x):
+    return x  # +2.0 is the Python float itself
 
 
 @function(np.fabs)
@@ -70,7 +98,7 @@ def around(a, decimals=0, out=None):
     trace_, (a,), _ = promote(a)
     if not np.issubdtype(a.dtype, np.floating):
         if decimals >= 0:
-            return a
+            return _strong(a)
         raise UnsupportedError("numpy.round of integers to negative decimals is not supported")
     if decimals == 0:
         return np.rint(a)
@@ -95,7 +123,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     trace_, (x,), _ = promote(x)
     if not np.issubdtype(x.dtype, np.floating):
-        return x
+        return _strong(x)
     info = np.finfo(x.dtype)
     x = np.where(np.isnan(x), nan, x)
     x = np.where(x == np.inf, info.max if posinf is None else posinf, x)

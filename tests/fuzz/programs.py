@@ -160,9 +160,11 @@ def _binary(template: str, **kwargs) -> Step:
 
 
 def _scalar(draw, x: np.ndarray) -> str:
+    """A Python number, or for floats also a Python int or numpy int (a strong int64 scalar
+    widens float32 to float64; a gradient's rules must not compute in its dtype)."""
     if x.dtype.kind in "bi":
         return str(draw(st.sampled_from([-3, 2, 3, 7])))
-    return str(draw(st.sampled_from([-1.5, 0.5, 2.0, 3.25])))
+    return str(draw(st.sampled_from([-1.5, 0.5, 2.0, 3.25, 3, "np.int64(2)"])))
 
 
 def _with_scalar(op: str, right: bool) -> Step:
@@ -271,6 +273,12 @@ def _where(draw, names, xs):
     return f"np.where({names[0]}, {names[1]}, {names[2]})"
 
 
+def _masked_mean(draw, names, xs):
+    """The mean of {0} where {1} > 0 along the last axis: an integer count divides."""
+    x, m = names
+    return f"np.sum({x} * ({m} > 0), axis=-1) / (np.sum({m} > 0, axis=-1) + 1)"
+
+
 _NUMBERS, _FLOATS, _INTS = _is("if"), _is("f"), _is("bi")
 STEPS = [
     # elementwise, float arithmetic (inexact)
@@ -291,7 +299,7 @@ STEPS = [
     _binary("{0} - {1}", accept=_NUMBERS),
     _binary("{0} * {1}", accept=_NUMBERS),
     _binary("{0} / {1}", accept=_NUMBERS, exact_in=(1,), specials=True),
-    _binary("{0} / (np.abs({1}) + 1.0)", accept=_NUMBERS),
+    _binary("{0} / (np.abs({1}) + 1)", accept=_NUMBERS),  # an int divisor stays an int
     _binary("np.logaddexp({0}, {1})", accept=_FLOATS),
     _binary("np.hypot({0}, {1})", accept=_FLOATS),
     _binary("np.arctan2({0}, {1})", accept=_FLOATS, exact_in=ALL),
@@ -299,6 +307,7 @@ STEPS = [
     _with_scalar("+", right=False),
     _with_scalar("-", right=True),
     _with_scalar("*", right=False),
+    _with_scalar("/", right=False),
     # elementwise, exact
     _unary("-{0}", accept=_NUMBERS, keeps=True),
     _unary("np.abs({0})", accept=_NUMBERS, keeps=True),
@@ -324,6 +333,13 @@ STEPS = [
     _binary("{0} << ({1} & 7)", accept=_is("i")),
     _binary("{0} >> ({1} & 7)", accept=_is("i")),
     Step(name="where", arity=3, render=_where, exact_in=(0,), keeps=True),
+    Step(
+        name="masked mean",
+        arity=2,
+        render=_masked_mean,
+        accept=lambda x, m: x.dtype.kind in "if" and x.ndim >= 1 and m.ndim >= 1,
+        exact_in=(1,),
+    ),
     Step(name="cast", arity=1, render=_cast, exact_in=ALL, keeps=True),
     Step(name="float cast", arity=1, render=_float_cast, keeps=True),
     _unary("{0} // 3", accept=_is("i"), keeps=True),

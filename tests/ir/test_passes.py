@@ -255,20 +255,18 @@ guards: Eq(Mod(s0*s1, 2), 0)""",
   %1 = sum[axis=(0,)] %0 : f32[s1]
   %2 = sum[axis=(1,)] %0 : f32[s0]
   %3 = slice[start=(0,), stop=(1,), step=(1,)] %2 : f32[1]
-  %4 = reshape[shape=(1,)] %3 : f32[1]
-  %5 = add %1, %4 : f32[s1]
-  %6 = sum[axis=(0,)] %0 : f32[s1]
-  %7 = add %5, %6 : f32[s1]
-  return %7
+  %4 = add %1, %3 : f32[s1]
+  %5 = sum[axis=(0,)] %0 : f32[s1]
+  %6 = add %4, %5 : f32[s1]
+  return %6
 }""",
         """func lambda(%0: f32[s0,s1]) {
   %1 = sum[axis=(0,)] %0 : f32[s1]
   %2 = sum[axis=(1,)] %0 : f32[s0]
   %3 = slice[start=(0,), stop=(1,), step=(1,)] %2 : f32[1]
-  %4 = reshape[shape=(1,)] %3 : f32[1]
-  %5 = add %1, %4 : f32[s1]
-  %6 = add %5, %1 : f32[s1]
-  return %6
+  %4 = add %1, %3 : f32[s1]
+  %5 = add %4, %1 : f32[s1]
+  return %5
 }""",
     ),
     Case(

@@ -241,8 +241,6 @@ def test_verify_after_every_pass(case, dtype, shapes):
 # Primitives that only transforms create, so no numpy call traces to them, with the reason
 # and where they are tested instead.
 INTERNAL = {
-    "scatter_add": "the VJP of take; tested through jl.grad of gathers in "
-    "tests/transforms/test_layout_rules.py",
     "custom_vjp_call": "made by jl.custom_vjp; tested in tests/transforms/test_custom_rules.py",
     "custom_jvp_call": "made by jl.custom_jvp; tested in tests/transforms/test_custom_rules.py",
 }

@@ -498,6 +498,34 @@ SCALARS = [
     case("python_inf_and_nan", lambda x, s, t: (x * s, x + t), rand(3), INF, NAN),
     case("scalars_only", lambda s, t: (s * t + 1, s > t), np.float32(2.0), np.float32(3.0)),
     case("python_scalars_only", lambda s, t: (s * t + 1, s // t), 7, -2),
+    # a numpy function of Python scalars alone is a strong numpy scalar (np.log(2.0) is a
+    # float64, which widens float32); Python's operators on them give a weak Python number
+    case(
+        "ufunc_of_python_floats_is_float64",
+        lambda x, s: (x * np.log(s * s + 1.0), x * np.add(s, s), np.exp(s) * x, x * np.sum(s)),
+        rand(3),
+        1.5,
+        close=True,
+    ),
+    case(
+        "operators_on_python_floats_stay_weak",
+        lambda x, s: (x * (s * s + 1.0), x * -s, x * abs(s), x * 2.0**s, x * (s > 1.0)),
+        rand(3),
+        1.5,
+        close=True,
+    ),
+    case(
+        "ufunc_of_python_ints_is_int64",
+        lambda x, n: (x * np.add(n, 1), x + np.negative(n), x * (n + 1), x - -n, x * np.round(n)),
+        ints(3),
+        2,
+    ),
+    case(
+        "identity_ufunc_of_python_float_is_float64",
+        lambda x, s: (x * np.multiply(s, 1.0), x * np.where(True, s, 2.0), x * np.positive(s)),
+        rand(3),
+        1.5,
+    ),
 ]
 
 

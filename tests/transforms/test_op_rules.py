@@ -65,7 +65,6 @@ def _float_leaves(out) -> list:
 
 # Points where the function has no derivative: finite differences cannot check a rule there.
 NOT_DIFFERENTIABLE = {
-    ("std", ((),)): "the std of one element is sqrt(0), whose derivative is infinite",
     ("norm_keepdims", ((0, 4),)): "the norm of an empty array is sqrt(0)",
 }
 INTEGER_DOMAINS = ("int", "nonzero_int", "shift")
@@ -228,3 +227,140 @@ def test_vmap_matches_loop_and_stack(case, shapes, variant):
     )
     got = jl.vmap(case.fn, in_axes=axes)(*batched)
     assert_matches(got, expected)
+
+
+# --- integer and bool operands that are not differentiated --------------------------------
+# Every binary elementwise op of the table whose result is float for a float and an integer
+# operand, plus select (np.where), with the other operand an int32, int64 or bool array or a
+# Python int, on either side: its rules must compute in the float dtype (an int32 divisor's
+# reciprocal in integers is 0).
+OTHER_KINDS = ("int32", "int64", "bool", "python_int")
+DIVIDES_BY_Y = {"divide", "floor_divide", "remainder"}  # y is never 0 (nor False) there
+X_SHAPE, OTHER_SHAPE = (3, 1), (4,)  # both broadcast: the result is (3, 4)
+
+
+def _float_result_binary_ops() -> list:
+    ops = []
+    for op in ir.OPS.values():
+        ufunc = op.numpy[0] if op.numpy else None
+        if "elementwise" not in op.tags or not isinstance(ufunc, np.ufunc) or ufunc.nin != 2:
+            continue
+        try:
+            result = ir.dtypes.result_dtype(ufunc, ("float64", "int32"))
+        except TypeError:  # bitwise ops and shifts take no floats
+            continue
+        if ir.dtypes.is_float(result):
+            ops.append(op)
+    return ops
+
+
+def _where(cond):
+    return lambda x, y: np.where(cond, x, y)
+
+
+def _mixed_params():
+    cond = np.random.default_rng(SEED).random((3, 4)) < 0.5
+    fns = [(op.name, op.numpy[0]) for op in _float_result_binary_ops()] + [("where", _where(cond))]
+    for name, fn in fns:
+        for kind in OTHER_KINDS:
+            for other_first in (False, True):
+                divisor = name in DIVIDES_BY_Y and not other_first
+                base = name == "power" and other_first
+                if kind == "bool" and (divisor or base):  # x / False, False ** -x: inf
+                    continue
+                side = "other_x" if other_first else "x_other"
+                yield pytest.param(name, fn, kind, other_first, id=f"{name}-{kind}-{side}")
+
+
+MIXED_CASES = list(_mixed_params())
+
+
+def _other(rng, name: str, kind: str, batch: int | None = None):
+    """The non-differentiated operand: nonzero integers of both signs (positive as a power's
+    base or exponent, so no 0 ** -y), random bools, or a Python int."""
+    if kind == "python_int":
+        return int(rng.integers(2, 5))
+    shape = OTHER_SHAPE if batch is None else (batch, *OTHER_SHAPE)
+    if kind == "bool":
+        return rng.random(shape) < 0.5
+    values = rng.integers(1, 5, shape)
+    if name != "power":
+        values = values * rng.choice([-1, 1], shape)
+    return values.astype(kind)
+
+
+def _x(rng, name: str, batch: int | None = None):
+    """The differentiated operand, away from 0 (it may be a divisor, and m // x jumps ever
+    more often near 0); positive as a power's base."""
+    shape = X_SHAPE if batch is None else (batch, *X_SHAPE)
+    x = rng.uniform(0.5, 2.5, shape)
+    return x if name == "power" else x * rng.choice([-1, 1], shape)
+
+
+def _mixed_setup(name, kind):
+    rng = np.random.default_rng(SEED)
+    x, other = _x(rng, name), _other(rng, name, kind)
+    ct = rng.standard_normal(np.broadcast_shapes(X_SHAPE, np.shape(other)))
+    return rng, x, other, ct
+
+
+def _applied(fn, other, other_first: bool):
+    return (lambda x: fn(other, x)) if other_first else (lambda x: fn(x, other))
+
+
+@pytest.mark.parametrize("name, fn, kind, other_first", MIXED_CASES)
+def test_mixed_vjp_matches_finite_differences(name, fn, kind, other_first):
+    rng, x, other, ct = _mixed_setup(name, kind)
+    f = _applied(fn, other, other_first)
+
+    def loss(x):
+        return (f(x) * ct).sum()
+
+    grad = jl.grad(loss)(x)
+    assert grad.dtype == np.float64 and grad.shape == x.shape
+    direction = rng.standard_normal(x.shape)
+    h = 1e-6
+    numeric = (loss(x + h * direction) - loss(x - h * direction)) / (2 * h)
+    analytic = float(np.vdot(grad, direction))
+    scale = 1.0 + float(np.abs(grad).sum() * np.abs(direction).max())
+    assert abs(analytic - numeric) <= 1e-6 * scale, (analytic, numeric)
+    # differentiated in float32, the gradient is float32 and agrees with the float64 one
+    grad32 = jl.grad(loss)(x.astype(np.float32))
+    assert grad32.dtype == np.float32
+    np.testing.assert_allclose(grad32, grad, rtol=1e-4, atol=1e-4 * scale)
+
+
+@pytest.mark.parametrize("name, fn, kind, other_first", MIXED_CASES)
+def test_mixed_jvp_matches_finite_differences(name, fn, kind, other_first):
+    rng, x, other, _ = _mixed_setup(name, kind)
+    f = _applied(fn, other, other_first)
+    tangent = rng.standard_normal(x.shape)
+    out, t_out = jl.jvp(f, (x,), (tangent,))
+    assert_matches(out, f(x))
+    h = 1e-6
+    numeric = (f(x + h * tangent) - f(x - h * tangent)) / (2 * h)
+    assert t_out.dtype == np.float64
+    np.testing.assert_allclose(t_out, numeric, rtol=1e-6, atol=1e-6 * (1 + np.abs(numeric).max()))
+
+
+@pytest.mark.parametrize("name, fn, kind, other_first", MIXED_CASES)
+@pytest.mark.parametrize("batched", ["x", "both"])
+def test_mixed_vmap_matches_loop_and_stack(name, fn, kind, other_first, batched):
+    """vmap of the op and of its gradient, against a loop over the examples and a stack."""
+    rng = np.random.default_rng(SEED)
+    xs = _x(rng, name, BATCH)
+    both = batched == "both" and kind != "python_int"
+    others = _other(rng, name, kind, BATCH) if both else _other(rng, name, kind)
+    ct = rng.standard_normal((3, 4))
+
+    def f(x, other):
+        return fn(other, x) if other_first else fn(x, other)
+
+    def loss(x, other):
+        return (f(x, other) * ct).sum()
+
+    in_axes = (0, 0 if both else None)
+    examples = [(xs[i], others[i] if both else others) for i in range(BATCH)]
+    for g in (f, jl.grad(loss)):
+        want = np.stack([np.asarray(g(*example)) for example in examples])
+        assert_matches(jl.vmap(g, in_axes=in_axes)(xs, others), want)

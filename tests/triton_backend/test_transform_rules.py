@@ -6,6 +6,9 @@ batch indices, symbolic iota lengths)."""
 import pytest
 from transforms.test_op_rules import (  # noqa: F401  (collected here again)
     test_jvp_is_the_transpose_of_vjp,
+    test_mixed_jvp_matches_finite_differences,
+    test_mixed_vjp_matches_finite_differences,
+    test_mixed_vmap_matches_loop_and_stack,
     test_vjp_matches_finite_differences,
     test_vmap_matches_loop_and_stack,
 )
