@@ -230,6 +230,18 @@ def _source_comment(source: str | None) -> str:
     return f"  # {os.path.basename(filename)}:{line}"
 
 
+def _comment_sources(fn: Function) -> dict:
+    """A statement's source comment -> the whole `file:line: code` it stands for (every
+    equation, nested ones too), so a run-time error can name the user's line."""
+    found: dict = {}
+    for eqn in fn.eqns:
+        for sub in sub_functions(eqn):
+            found.update(_comment_sources(sub))
+        if eqn.source:
+            found.setdefault(_source_comment(eqn.source).strip(" #"), eqn.source)
+    return found
+
+
 def _used_symbols(fn: Function) -> set:
     """The symbols the equations' params use, those of nested sub-functions included."""
     used: set = set()
@@ -386,6 +398,7 @@ def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
     """Generate and compile the numpy function for `fn`. With `xp` another array module
     that mirrors numpy (CuPy), its `np.` calls go to that module."""
     namespace = {"np": xp, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
+    namespace["SOURCES"] = _comment_sources(fn)
     name = f"{fn.name}_numpy"
     sections, emitters, note = _sections(fn, name, namespace, chunk)
     if xp is np:  # CuPy's callers pass device arrays, never Python numbers

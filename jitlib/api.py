@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from ir.passes import optimize
 from jitlib import backends, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature
 from jitlib import inplace
-from jitlib.errors import AliasingError, ArgumentError, UnsupportedError
+from jitlib.errors import AliasingError, ArgumentError, IndexOutOfBoundsError, UnsupportedError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
 from jitlib.trace import current as current_trace
@@ -206,11 +207,31 @@ class JitFunction:
 
 def _run(compiled, arrays):
     """Call generated code; what it refuses at run time (an array too large for the Triton
-    backend's int32 indices) reaches the user as jl.UnsupportedError."""
+    backend's int32 indices) reaches the user as jl.UnsupportedError, and an index out of
+    range (numpy's IndexError in a gather or scatter) as jl.IndexOutOfBoundsError, still an
+    IndexError, naming the user's line it came from."""
     try:
         return compiled(*arrays)
     except ir.errors.UnsupportedError as error:
         raise UnsupportedError(str(error)) from None
+    except IndexError as error:
+        if isinstance(error, IndexOutOfBoundsError):
+            raise
+        raise IndexOutOfBoundsError(str(error), _generated_source(error)) from None
+
+
+def _generated_source(error: Exception) -> str | None:
+    """The user's line behind the innermost generated statement the error passed through
+    (the numpy backend's code maps its source comments back: its SOURCES)."""
+    found, tb = None, error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        sources = frame.f_globals.get("SOURCES")
+        if frame.f_code.co_filename.startswith("<jitlib:") and sources is not None:
+            line = linecache.getline(frame.f_code.co_filename, tb.tb_lineno)
+            found = sources.get(line.rpartition("  # ")[2].strip(), found)
+        tb = tb.tb_next
+    return found
 
 
 def _is_array(leaf) -> bool:

@@ -234,19 +234,24 @@ class Tracer:
         self._concretize("branching on the truth value")
 
     def __array__(self, dtype=None, copy=None):
-        # numpy calls this, without dispatching, for np.asarray(x)/np.array(x) and to index a
-        # numpy array with x (table[x]); both pass the same arguments, so one message names both
+        # numpy calls this, without dispatching, for np.asarray(x)/np.array(x), to index a
+        # numpy array with x (table[x]) and to write x into one; all pass the same arguments,
+        # so one message names them all
         raise ConcretizationError(
             f"numpy asked for the value of a traced array {self._current_type()}, which is not "
             "known while tracing. numpy asks for it, and does not hand the call to jitlib, in "
-            "np.asarray(x), np.array(x), np.float32(x), np.array([x, y]) and when a numpy array "
-            "is indexed with a traced one (table[x]); none of these can be traced. Instead:\n"
+            "np.asarray(x), np.array(x), np.float32(x), np.array([x, y]), when a numpy array "
+            "is indexed with a traced one (table[x]) and when x is written into a numpy array "
+            "(acc[i] = x); none of these can be traced. Instead:\n"
             "  - np.asarray(x), np.array(x), np.float32(x): use x itself, x.astype(dtype) or "
             "jnp.asarray(x) (import jitlib.numpy as jnp)\n"
             "  - np.array([x, y]): use np.stack([x, y])\n"
             "  - table[x], a numpy array indexed with a traced array (numpy's indexing does not "
             "dispatch to jitlib): use jnp.asarray(table)[x], or np.take_along_axis(table, x, "
-            "axis=0) for a 1-d table (not np.take, which numpy dispatches on `table` alone)"
+            "axis=0) for a 1-d table (not np.take, which numpy dispatches on `table` alone)\n"
+            "  - acc[i] = x into an array numpy made (np.zeros(shape), np.empty(...)): make it "
+            "from a traced array, np.zeros_like(x, shape=...), or with jnp.zeros(shape); then "
+            "writes into it are traced"
         )
 
     def __float__(self):
@@ -293,7 +298,10 @@ class Tracer:
                 f"Cannot cast array data from {self.dtype!r} to {np.dtype(dtype)!r} according "
                 f"to the rule {casting!r}"
             )
-        return dispatch.HANDLED["astype"](self, dtype)
+        out = dispatch.HANDLED["astype"](self, dtype)
+        if out is self and copy:  # a new array, which a write must not share with x
+            out = Tracer(self.value, self.trace, self.weak)
+        return out
 
     def reshape(self, *shape, order="C"):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
@@ -307,7 +315,7 @@ class Tracer:
         return np.ravel(self, order)
 
     def flatten(self, order="C"):
-        return np.ravel(self, order)
+        return np.copy(np.ravel(self, order))  # always a copy, unlike ravel
 
     def squeeze(self, axis=None):
         return np.squeeze(self, axis)

@@ -57,7 +57,8 @@ def positive(x):
 
 @dispatch.operator(np.positive)
 def _positive_operator(x):
-    return x  # +2.0 is the Python float itself
+    # +2.0 is the Python float itself (weak); +array is a new array, which no write shares
+    return Tracer(x.value, x.trace, x.weak) if isinstance(x, Tracer) else x
 
 
 @function(np.fabs)

@@ -41,11 +41,13 @@ def _fit(x: Tracer, value, shape: tuple) -> Tracer:
 
 
 def _target(x, what: str) -> Tracer:
+    """x, checked to be a traced array this trace may write."""
     if not isinstance(x, Tracer):
         raise UnsupportedError(
             f"{what} into a {type(x).__name__} that is not traced (a numpy array the function "
             "closes over cannot be written inside @jit); pass it as an argument"
         )
+    inplace.check_writable(x)
     return x
 
 
@@ -74,7 +76,7 @@ def _update_for(path: _Path, value) -> Tracer:
 
 @dispatch.implements("setitem")
 def setitem(x: Tracer, index, value) -> None:
-    path = index_path(x, index)
+    path = index_path(_target(x, "x[i] = v"), index)
     inplace.write(x, path.steps, _update_for(path, value))
 
 
@@ -114,6 +116,7 @@ def augmented(ufunc, x: Tracer, other):
     result = ufunc(x, other)
     if x.ndim == 0 and x.view is None:
         return result
+    _target(x, f"{ufunc.__name__}=")
     shape = (1, 1) if ufunc is np.matmul else (1,)
     target = np.ones(shape, x.dtype)
     _numpy_check(lambda: ufunc(target, _example(other, shape), out=target))
