@@ -78,11 +78,16 @@ class View:
 
 
 def _contiguous_strides(shape: tuple) -> tuple:
-    strides, total = [], sympy.Integer(1)
+    strides, total = [], 1
     for d in reversed(shape):
-        strides.append(shapes.canon(total))
-        total = total * d
+        strides.append(total)
+        total = shapes.canon(total * d) if isinstance(d, sympy.Basic) else total * d
     return tuple(reversed(strides))
+
+
+def _same(a, b) -> bool:
+    """Equal as expressions (no guard: a structural answer)."""
+    return a == b or sympy.expand(a - b) == 0
 
 
 def root(x: Tracer, argument: int | None = None) -> View:
@@ -124,7 +129,7 @@ def reshaped_strides(old: tuple, strides: tuple, new: tuple) -> tuple | None:
     """The strides of `old` reshaped to `new` without a copy, or None where numpy copies
     (numpy's attempt at a no-copy reshape, on symbolic dims: decisions become guards)."""
     contiguous = _contiguous_strides(old)
-    if any(d == 0 for d in old) or all(sympy.expand(a - b) == 0 for a, b in zip(strides, contiguous)):
+    if any(d == 0 for d in old) or all(_same(a, b) for a, b in zip(strides, contiguous)):
         return _contiguous_strides(new)  # always a view, decided without a guard
     kept = [(d, s) for d, s in zip(old, strides) if d != 1]
     new_strides = [None] * len(new)

@@ -397,3 +397,38 @@ def test_writing_a_traced_value_into_a_numpy_array_says_what_to_do():
 
     with pytest.raises(jl.ConcretizationError, match="zeros_like"):
         jl.jit(f)(rand(3, 2))
+
+
+# --- every op case: its result shares memory with its input exactly where numpy's does ---
+def _write_result(fn):
+    def written(x, *rest):
+        x = x.copy()
+        out = fn(x, *rest)
+        jl.tree_flatten(out)[0][0][...] = 7
+        return x, out
+
+    return written
+
+
+def _writable_cases():
+    """The op cases whose result numpy lets us write (not a scalar or a read-only view)."""
+    from ops.cases import CASES
+    from ops.test_forward import make_args
+
+    found = []
+    for case in CASES:
+        args = make_args(case, case.dtypes[0], case.shapes[0])
+        try:
+            with np.errstate(all="ignore"):
+                _write_result(case.fn)(*args)
+        except (ValueError, TypeError, AttributeError, IndexError):
+            continue
+        found.append((case, args))
+    return found
+
+
+@pytest.mark.parametrize("case, args", _writable_cases(), ids=lambda c: getattr(c, "name", ""))
+def test_every_case_result_aliases_its_input_as_numpy(case, args):
+    """Writing into a case's result changes its input where numpy's result is a view of
+    it (reshape, transpose, slices) and nowhere else (copies, arithmetic, +x, astype)."""
+    same_as_eager(_write_result(case.fn), *args)
