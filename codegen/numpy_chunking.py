@@ -157,11 +157,13 @@ def split(fn: Function) -> Split | None:
     escaping = [v for e in blocked for v in e.outputs if kind[id(v)] == ROW and id(v) in needed]
     if not escaping:
         return None
-    part = dce(fn.replace(eqns=tuple(blocked), results=tuple(escaping), name=f"{fn.name}_rows"))
+    rows = fn.replace(eqns=tuple(blocked), results=tuple(escaping), written=())
+    part = dce(rows.replace(name=f"{fn.name}_rows"))
     if all(kind[id(e.outputs[0])] is not None for e in fn.eqns) and all(
         kind[id(v)] == ROW for v in fn.results
     ):
-        return Split(row, part.replace(results=fn.results, name=fn.name), None)
+        whole = part.replace(results=fn.results, name=fn.name, written=fn.written)
+        return Split(row, whole, None)
     remainder = dce(
         fn.replace(params=fn.params + tuple(escaping), eqns=tuple(rest), name=f"{fn.name}_rest")
     )

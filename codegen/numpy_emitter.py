@@ -311,7 +311,11 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
         )
         lines.append(f"    {sym} = {arg}.shape[{axis}]")
     outs = [f"r{i}" for i in range(len(fn.results))]
-    for out, value in zip(outs, fn.results):
+    into = _into_parameters(fn, row)
+    for i, (out, value) in enumerate(zip(outs, fn.results)):
+        if i in into:  # the caller's array: its rows are dead once their block has run
+            lines.append(f"    {out} = {args[into[i]]}  # written back to the argument")
+            continue
         dims = ", ".join(["rows"] + [shapes.to_python(d) for d in value.type.shape[1:]])
         lines.append(f"    {out} = np.empty(({dims},), dtype=np.{value.type.dtype})")
     sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
@@ -327,6 +331,30 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
     lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
     lines.append(f"    return ({', '.join(outs)},)")
     return lines
+
+
+def _into_parameters(fn: Function, row) -> dict:
+    """Written-back results (fn.written) the blocks can compute straight into their
+    parameter's array: result index -> parameter index. The parameter must run along the
+    rows, as the result does, so each block reads and writes only its own rows, and no
+    equation may read the parameter (or a view of it) after the result is made."""
+    found = {}
+    for j, k in fn.written:
+        param, value = fn.params[k], fn.results[j]
+        if value in fn.params or param.type != value.type or param.type.shape[:1] != (row,):
+            continue
+        views, last_read, made = {id(param)}, -1, None
+        for index, eqn in enumerate(fn.eqns):
+            if any(id(x) in views for x in eqn.inputs):
+                last_read = index
+                if "view" in eqn.op.tags:
+                    views |= {id(out) for out in eqn.outputs}
+            if value in eqn.outputs:
+                made = index
+        shared = any(id(r) in views for r in fn.results)
+        if made is not None and last_read <= made and not shared:
+            found[j] = k
+    return found
 
 
 def scratch(pool: dict | None, slot: int, shape: tuple, dtype: str):

@@ -57,13 +57,17 @@ class Eqn:
 
 @dataclass(frozen=True, eq=False)
 class Function:
-    """Typed parameters, a body of equations in SSA order, results, and shape guards."""
+    """Typed parameters, a body of equations in SSA order, results, and shape guards.
+    `written` holds (result index, parameter index) pairs: results that the caller copies
+    into those parameters' arrays after the call (writes to arguments), which generated
+    code may compute there directly."""
 
     params: tuple
     eqns: tuple
     results: tuple
     name: str = "f"
     guards: tuple = field(default=())
+    written: tuple = field(default=())
 
     def replace(self, **changes: Any) -> Function:
         fields = dict(
@@ -72,6 +76,7 @@ class Function:
             results=self.results,
             name=self.name,
             guards=self.guards,
+            written=self.written,
         )
         fields.update(changes)
         return Function(**fields)

@@ -76,7 +76,13 @@ class _Printer:
 
 def as_text(fn: Function) -> str:
     """The whole function as text; equal functions print equal text."""
-    lines = _Printer(fn).lines(fn, "", "")
+    printer = _Printer(fn)
+    lines = printer.lines(fn, "", "")
+    if fn.written:
+        pairs = (
+            f"{printer.name(fn.params[k])} <- {printer.name(fn.results[j])}" for j, k in fn.written
+        )
+        lines.append("written back: " + ", ".join(pairs))
     if fn.guards:
         lines.append("guards: " + ", ".join(str(g) for g in fn.guards))
     return "\n".join(lines)

@@ -15,9 +15,8 @@ import ir
 import ir.errors
 from ir import dtypes, shapes
 from ir.passes import optimize
-from jitlib import backends, pytree
+from jitlib import backends, inplace, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature
-from jitlib import inplace
 from jitlib.errors import AliasingError, ArgumentError, IndexOutOfBoundsError, UnsupportedError
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
@@ -155,8 +154,9 @@ class JitFunction:
             results = [_result(trace, leaf) for leaf in out_leaves]
             finals = [inplace.written_argument(t) for t in tracers]
         written = tuple(i for i, final in enumerate(finals) if final is not None)
+        pairs = tuple((len(results) + n, i) for n, i in enumerate(written))
         results += [finals[i] for i in written]
-        return trace.finish(results), out_tree, list(sizes), written
+        return trace.finish(results).replace(written=pairs), out_tree, list(sizes), written
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimise for these arguments; `.as_text()` shows the IR."""
@@ -197,7 +197,8 @@ class JitFunction:
         outs = _run(entry.run, leaves)
         kept = len(outs) - len(entry.written)
         for i, final in zip(entry.written, outs[kept:]):
-            leaves[i][...] = final  # the caller's array (a device array on a GPU)
+            if final is not leaves[i]:  # generated code may have written it there already
+                leaves[i][...] = final  # the caller's array (a device array on a GPU)
         return pytree.tree_unflatten(entry.out_tree, outs[:kept])
 
     def cache_info(self):

@@ -422,8 +422,11 @@ for _name, _ufunc in [
 ]:
     setattr(Tracer, f"__{_name}__", _binary(_ufunc)[0])
 
+
 def _in_place(ufunc):
     def update(self, other):
+        if self.weak:  # a Python number: `a += b` is `a = a + b`, as weak as Python's
+            return _operator(ufunc, self, other)
         return dispatch.HANDLED["augmented"](ufunc, self, other)
 
     return update

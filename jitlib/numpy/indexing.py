@@ -82,7 +82,9 @@ def _leaves_alone(shape: tuple, name: str, params: dict) -> bool:
     if name == "slice":
         return all(
             start == 0 and step == 1 and shapes.dims_equal(stop, dim)
-            for start, stop, step, dim in zip(params["start"], params["stop"], params["step"], shape)
+            for start, stop, step, dim in zip(
+                params["start"], params["stop"], params["step"], shape
+            )
         )
     if name == "reshape":
         return params["shape"] == tuple(shape)

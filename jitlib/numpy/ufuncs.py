@@ -44,9 +44,9 @@ def square(x):
 
 
 def _strong(x: Tracer) -> Tracer:
-    """x as a numpy function returns it: a weak value (a Python scalar's) becomes strong, of
-    its dtype (np.positive(2.0) is a float64, +2.0 a Python float)."""
-    return Tracer(x.value, x.trace) if x.weak else x
+    """x as a numpy function returns it: a new array, which no write to x reaches, and
+    strong where x is weak (np.positive(2.0) is a float64, +2.0 a Python float)."""
+    return Tracer(x.value, x.trace)
 
 
 @function(np.positive)

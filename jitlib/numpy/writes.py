@@ -305,4 +305,3 @@ def fill_diagonal(a, val, wrap=False):
     path = _flat_path(a, indices)
     length = path.part.value.type.shape[0]
     inplace.write(a, path.steps, _fit(path.part, _cycled(a, val, length), (length,)))
-

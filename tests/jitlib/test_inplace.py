@@ -7,6 +7,8 @@ and arguments afterwards. The op-case table (tests/ops/write_cases.py) covers ea
 write's values, VJP, JVP and vmap.
 """
 
+import inspect
+
 import numpy as np
 import pytest
 from reliability.conftest import BACKENDS, host
@@ -432,3 +434,36 @@ def test_every_case_result_aliases_its_input_as_numpy(case, args):
     """Writing into a case's result changes its input where numpy's result is a view of
     it (reshape, transpose, slices) and nowhere else (copies, arithmetic, +x, astype)."""
     same_as_eager(_write_result(case.fn), *args)
+
+
+# --- written arguments computed in place, block by block (numpy backend) -----------------
+def adam_in_place(p, g, m, v):
+    m *= 0.9
+    m += 0.1 * g
+    v *= 0.999
+    v += 0.001 * g * g
+    p -= 1e-3 * m / (np.sqrt(v) + 1e-8)
+
+
+def old_value_read_after_the_write(x, y):
+    old = x.copy()  # the argument's value before the writes, read after them
+    x *= 2.0
+    x += y
+    return old * 3.0 + x * np.tanh(y) - np.exp(-old)
+
+
+def view_of_the_argument_returned(x, y):
+    x += np.sin(y) * np.cos(y) + 1.0
+    return x[::2]
+
+
+@pytest.mark.parametrize(
+    "fn", [adam_in_place, old_value_read_after_the_write, view_of_the_argument_returned]
+)
+def test_written_arguments_over_many_row_blocks(fn):
+    """Arrays of more rows than one block: the blocks write straight into a written
+    argument where no later equation reads its old value."""
+    n = 300_001  # more than BLOCK_ELEMENTS rows, and not a multiple of the block
+    args = [rand(n, dtype=np.float32) for _ in range(len(inspect.signature(fn).parameters))]
+    args[-1] = np.abs(args[-1])
+    same_as_eager(fn, *args)
