@@ -142,7 +142,7 @@ def as_computed(e: Emit, primals, out: Value) -> list:
     mask, a count, a numpy int scalar) converted to the result's float dtype, so partial
     derivatives never run integer arithmetic (the reciprocal of an int32 2 is 0)."""
     dtype = out.type.dtype
-    if True:
+    if not is_float(dtype):
         return list(primals)
     return [x if is_float(x.type.dtype) else e.cast(x, dtype) for x in primals]
 

@@ -161,16 +161,21 @@ def _binary(template: str, **kwargs) -> Step:
 
 def _scalar(draw, x: np.ndarray) -> str:
     """A Python number, or for floats also a Python int or numpy int (a strong int64 scalar
-    widens float32 to float64; a gradient's rules must not compute in its dtype)."""
+    widens float32 to float64)."""
     if x.dtype.kind in "bi":
         return str(draw(st.sampled_from([-3, 2, 3, 7])))
     return str(draw(st.sampled_from([-1.5, 0.5, 2.0, 3.25, 3, "np.int64(2)"])))
 
 
-def _with_scalar(op: str, right: bool) -> Step:
+def _int_scalar(draw, x: np.ndarray) -> str:
+    """A Python or numpy int: a divisor whose derivative rules must compute in floats."""
+    return str(draw(st.sampled_from([2, 3, "np.int64(2)", "np.int32(3)"])))
+
+
+def _with_scalar(op: str, right: bool, scalar: Callable = _scalar) -> Step:
     def render(draw, names, xs):
-        scalar = _scalar(draw, xs[0])
-        return f"{scalar} {op} {names[0]}" if right else f"{names[0]} {op} {scalar}"
+        number = scalar(draw, xs[0])
+        return f"{number} {op} {names[0]}" if right else f"{names[0]} {op} {number}"
 
     return Step(name=f"scalar {op}", arity=1, render=render, accept=_is("if"))
 
@@ -307,7 +312,8 @@ STEPS = [
     _with_scalar("+", right=False),
     _with_scalar("-", right=True),
     _with_scalar("*", right=False),
-    _with_scalar("/", right=False),
+    _with_scalar("/", right=False, scalar=_int_scalar),
+    _unary("{0} / np.arange(1, {0}.shape[-1] + 1)", accept=_ranked(1)),  # an int array
     # elementwise, exact
     _unary("-{0}", accept=_NUMBERS, keeps=True),
     _unary("np.abs({0})", accept=_NUMBERS, keeps=True),

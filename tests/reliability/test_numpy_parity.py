@@ -471,6 +471,13 @@ def test_a_total_over_zero_rows(backend):
 # --- 0-d arrays and scalars ---------------------------------------------------------------------
 ZERO_D = np.array(2.5, np.float32)
 
+
+def augmented_python_float(x, s):
+    s += 1.0  # a Python float: rebinds s to another Python float, weak
+    s *= s
+    return x * s
+
+
 SCALARS = [
     case(
         "0d_in_0d_out",
@@ -514,6 +521,7 @@ SCALARS = [
         1.5,
         close=True,
     ),
+    case("augmented_python_float_stays_weak", augmented_python_float, rand(3), 1.5),
     case(
         "ufunc_of_python_ints_is_int64",
         lambda x, n: (x * np.add(n, 1), x + np.negative(n), x * (n + 1), x - -n, x * np.round(n)),

@@ -3,7 +3,10 @@
 - every record of ir.OPS has all three rules, or no array inputs (so no pass can reach it);
 - VJP against float64 central differences along a random direction;
 - JVP against VJP: <vjp(ct), t> == <ct, jvp(t)>;
-- vmap against a loop over the examples and a stack, for in_axes 0, 1 and None.
+- vmap against a loop over the examples and a stack, for in_axes 0, 1 and None;
+- each binary elementwise op (and np.where) with an int32/int64/bool array or Python int as
+  the operand not differentiated: VJP and JVP against central differences, vmap of the op
+  and of its gradient against loop-and-stack.
 """
 
 import inspect
@@ -273,6 +276,13 @@ def _mixed_params():
 
 
 MIXED_CASES = list(_mixed_params())
+# vmap batches x alone, or x and the other operand (an array: a Python int is never batched)
+MIXED_VMAP_CASES = [
+    pytest.param(*case.values, batched, id=f"{case.id}-{batched}")
+    for case in MIXED_CASES
+    for batched in ("x", "both")
+    if batched == "x" or case.values[2] != "python_int"
+]
 
 
 def _other(rng, name: str, kind: str, batch: int | None = None):
@@ -343,13 +353,12 @@ def test_mixed_jvp_matches_finite_differences(name, fn, kind, other_first):
     np.testing.assert_allclose(t_out, numeric, rtol=1e-6, atol=1e-6 * (1 + np.abs(numeric).max()))
 
 
-@pytest.mark.parametrize("name, fn, kind, other_first", MIXED_CASES)
-@pytest.mark.parametrize("batched", ["x", "both"])
+@pytest.mark.parametrize("name, fn, kind, other_first, batched", MIXED_VMAP_CASES)
 def test_mixed_vmap_matches_loop_and_stack(name, fn, kind, other_first, batched):
     """vmap of the op and of its gradient, against a loop over the examples and a stack."""
     rng = np.random.default_rng(SEED)
     xs = _x(rng, name, BATCH)
-    both = batched == "both" and kind != "python_int"
+    both = batched == "both"
     others = _other(rng, name, kind, BATCH) if both else _other(rng, name, kind)
     ct = rng.standard_normal((3, 4))
 
