@@ -19,7 +19,7 @@
 #       Each workload runs in a new process that imports and compiles it under jitlib, JAX
 #       and torch.compile (about 30 s with torch.compile), so six workloads are compared:
 #       softmax, layernorm, cross_entropy, adam, mlp, attention.
-#   (c) jitlib-bench --backend triton on the other six workloads, without comparisons: 90 s.
+#   (c) jitlib-bench --backend triton on the other seven workloads, without comparisons: 100 s.
 set -u
 
 OUT=${OUT:-./gpu-out}
@@ -84,10 +84,10 @@ bench() { # bench NAME SECONDS ARGS...: jitlib-bench on the GPU, its table in NA
 COMPARED=(--workload softmax --workload layernorm --workload cross_entropy --workload adam
     --workload mlp --workload attention)
 REST=(--workload gelu --workload rmsnorm --workload logsumexp --workload per_example_grads
-    --workload mlp_train_step --workload per_example_grads_vmap)
+    --workload mlp_train_step --workload per_example_grads_vmap --workload adam_inplace)
 
 step env environment >"$OUT/env.txt" 2>&1
 step "(a) pytest" suites
 step "(b) bench --compare jax,torch" bench bench 200 --compare jax,torch "${COMPARED[@]}"
-step "(c) bench, other workloads" bench bench-rest 90 "${REST[@]}"
+step "(c) bench, other workloads" bench bench-rest 100 "${REST[@]}"
 cat "$SUMMARY"

@@ -5,6 +5,9 @@ eagerly, under `jl.jit`, and under JAX as `functools.partial(fn, xp=jax.numpy)`.
 should compile something else (a step built with `jl.value_and_grad` or `jl.vmap`, in
 `training.py`), `jit_fn` holds it and `fn` is the hand-written numpy baseline computing the
 same numbers. `torch_fn` uses tensor methods only, so this module never imports torch or jax.
+A workload with `writes` updates those arguments in place, as optimiser code does; its results
+are those arguments after one call (`Workload.results`), and JAX, whose arrays are immutable,
+skips it.
 """
 
 import functools
@@ -94,6 +97,24 @@ class Workload:
     bytes_moved: Callable[[tuple, object], int] = io_bytes
     torch_fn: Callable | None = None
     jit_fn: Callable | None = None  # what jitlib compiles, when it is not `fn` itself
+    writes: tuple[int, ...] = ()  # the arguments `fn` updates in place (it returns None)
+
+    def results(self, fn: Callable, args: tuple):
+        """What one call `fn(*args)` computes: its value, or the arguments it writes to after
+        the call. Such a call changes `args`: give it copies (`fresh_copies`).
+
+        >>> w = BY_NAME["adam_inplace"]
+        >>> args = w.make_inputs("tiny", np.random.default_rng(0))
+        >>> len(w.results(w.fn, w.fresh_copies(args)))  # param, m and v
+        3
+        """
+        out = fn(*args)
+        return tuple(args[i] for i in self.writes) if self.writes else out
+
+    def fresh_copies(self, args: tuple) -> tuple:
+        """Copies of the arguments for one run of a workload that writes to them (each run
+        changes its own), else `args` themselves."""
+        return tuple(a.copy() for a in args) if self.writes else args
 
     def jitlib_source(self) -> Callable:
         """The function jitlib-bench hands to `jl.jit`."""
@@ -173,6 +194,20 @@ def adam(param, grad, m, v, xp=np):
     # bias corrections folded into the step size (Kingma & Ba, end of section 2)
     step = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
     return param - step * m / (xp.sqrt(v) + eps), m, v
+
+
+def adam_inplace(param, grad, m, v, xp=np):
+    """The Adam update written as optimiser code writes it: into param, m and v. Called
+    again and again with grad fixed (as the timing does), m tends to grad, v to grad^2 and
+    param moves by about lr a call, so every value stays finite."""
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 10
+    m *= b1
+    m += (1.0 - b1) * grad
+    v *= b2
+    v += (1.0 - b2) * grad * grad
+    m_hat = m / (1.0 - b1**t)
+    v_hat = v / (1.0 - b2**t)
+    param -= lr * m_hat / (xp.sqrt(v_hat) + eps)
 
 
 def mlp(x, w1, w2, y, xp=np):
@@ -273,6 +308,15 @@ def _torch_adam(param, grad, m, v):
     return param - step * m / (v.sqrt() + eps), m, v
 
 
+def _torch_adam_inplace(param, grad, m, v):
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 10
+    m.mul_(b1).add_(grad, alpha=1.0 - b1)
+    v.mul_(b2).addcmul_(grad, grad, value=1.0 - b2)
+    m_hat = m / (1.0 - b1**t)
+    v_hat = v / (1.0 - b2**t)
+    param.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+
 def _torch_mlp(x, w1, w2, y):
     h = (x @ w1).tanh()
     diff = h @ w2 - y
@@ -307,6 +351,13 @@ WORKLOADS: list[Workload] = [
         torch_fn=_torch_cross_entropy,
     ),
     Workload(name="adam", fn=adam, make_inputs=_adam_inputs, torch_fn=_torch_adam),
+    Workload(
+        name="adam_inplace",
+        fn=adam_inplace,
+        make_inputs=_adam_inputs,
+        torch_fn=_torch_adam_inplace,
+        writes=(0, 2, 3),  # param, m, v
+    ),
     Workload(name="mlp", fn=mlp, make_inputs=_mlp_inputs, torch_fn=_torch_mlp),
     Workload(
         name="per_example_grads",

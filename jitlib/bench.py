@@ -13,6 +13,7 @@ are those of a first run.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import math
@@ -79,6 +80,8 @@ class Unavailable(Exception):
 
 
 def _jax_call(workload: Workload, args: tuple, on_gpu: bool) -> Runner:
+    if workload.writes:  # `m *= b1` on a JAX array rebinds the name: the call would do nothing
+        raise Unavailable("jax: immutable arrays")
     # JAX takes 75% of GPU memory on first use unless told not to; CuPy holds jitlib's arrays
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     jax = importlib.import_module("jax")
@@ -119,7 +122,7 @@ def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options
     """{"ms", "speedup", "device"} of the workload under another framework, or
     {"status": why not}. Failures are reported in the table and the JSON, not hidden."""
     try:
-        runner = FRAMEWORKS[name](workload, args, options.on_gpu)
+        runner = FRAMEWORKS[name](workload, workload.fresh_copies(args), options.on_gpu)
     except ImportError:
         return {"status": "not installed"}
     except Unavailable as error:
@@ -153,12 +156,12 @@ def _check(out, expected) -> str:
     return "ok"
 
 
-def _first_call(jitted: Callable, device_args: tuple, sync, expected) -> tuple[float, str]:
+def _first_call(call: Callable[[], object], sync, expected) -> tuple[float, str]:
     """Seconds of the first call (trace, code generation, Triton's compile, one run) and
     the check of its result: "ok", a mismatch, or the error that stopped it."""
     start = time.perf_counter()
     try:
-        out = jitted(*device_args)
+        out = call()
         sync(out)
     except Exception as error:  # reported per workload: a run lists every failing workload
         return 0.0, f"error: {type(error).__name__}: {error}"
@@ -177,12 +180,18 @@ def _kernel_figures(workload: Workload, args: tuple, options, compile_ms: float)
 
 def _time_both(workload: Workload, options, args: tuple, expected, row: dict) -> float:
     """Adds eager and jitlib figures to `row` (only eager's and the status when jitlib fails
-    the check); returns eager seconds."""
-    device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
+    the check); returns eager seconds. A workload that writes to its arguments runs eagerly
+    and under jitlib on copies of its own, checked after one call from `args`."""
+    if options.cupy:
+        device_args = tuple(options.cupy.asarray(a) for a in args)
+    else:
+        device_args = workload.fresh_copies(args)
     sync = device_sync(options.cupy)
     jitted = jl.jit(workload.jitlib_source(), backend=options.backend)
-    first_s, row["status"] = _first_call(jitted, device_args, sync, expected)
-    eager = Sample(lambda: workload.fn(*args))
+    first_call = functools.partial(workload.results, jitted, device_args)
+    first_s, row["status"] = _first_call(first_call, sync, expected)
+    eager_args = workload.fresh_copies(args)
+    eager = Sample(lambda: workload.fn(*eager_args))
     if row["status"] != "ok":
         eager_s = median_time(eager, options.repeat)
         row["eager_ms"] = eager_s * 1e3
@@ -205,7 +214,7 @@ def _time_both(workload: Workload, options, args: tuple, expected, row: dict) ->
 def _run(workload: Workload, options) -> dict:
     """All figures of one workload as a JSON-ready dict."""
     args = workload.make_inputs(options.size_key, np.random.default_rng(0))
-    expected = workload.fn(*args)
+    expected = workload.results(workload.fn, workload.fresh_copies(args))
     row = {"workload": workload.name, "shape": _shape(args)}
     eager_s = _time_both(workload, options, args, expected, row)
     row["compare"] = {

@@ -1,6 +1,9 @@
 """The benchmark workloads compute what they claim (checked against plain references), and
 jitlib-bench runs end to end and writes its JSON."""
 
+import argparse
+import dataclasses
+import functools
 import json
 import math
 import sys
@@ -22,18 +25,19 @@ def _inputs(name: str, seed: int = 0) -> tuple:
 def test_small_inputs_are_float32_and_outputs_keep_it(workload):
     args = workload.make_inputs("small", np.random.default_rng(0))
     assert all(a.dtype in (np.float32, np.int64) for a in args)
-    outputs = workloads.flatten(workload.fn(*args))
+    out = workload.results(workload.fn, workload.fresh_copies(args))
+    outputs = workloads.flatten(out)
     assert all(np.asarray(out).dtype == np.float32 for out in outputs)
     assert all(np.isfinite(out).all() for out in outputs)
-    assert workload.bytes_moved(args, workload.fn(*args)) > 0
+    assert workload.bytes_moved(args, out) > 0
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
 def test_xp_argument_selects_the_array_module(workload):
     args = workload.make_inputs("small", np.random.default_rng(1))
     for got, want in zip(
-        workloads.flatten(workload.jax_fn(np)(*args)),
-        workloads.flatten(workload.fn(*args)),
+        workloads.flatten(workload.results(workload.jax_fn(np), workload.fresh_copies(args))),
+        workloads.flatten(workload.results(workload.fn, workload.fresh_copies(args))),
         strict=True,
     ):
         np.testing.assert_array_equal(got, want)
@@ -108,6 +112,72 @@ def test_adam_matches_the_bias_corrected_update():
     np.testing.assert_allclose(new_v, want_v, rtol=1e-5, atol=1e-12)
     want_step = lr * m_hat / np.sqrt(v_hat)
     np.testing.assert_allclose(param - new_param, want_step, rtol=1e-3, atol=3e-7)
+
+
+def test_adam_inplace_writes_the_bias_corrected_update_into_its_arguments():
+    args = _inputs("adam_inplace")
+    param, grad, m, v = (a.copy() for a in args)
+    assert workloads.adam_inplace(param, grad, m, v) is None
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 10
+    p64, g64, m64, v64 = (a.astype(np.float64) for a in args)
+    want_m = b1 * m64 + (1 - b1) * g64
+    want_v = b2 * v64 + (1 - b2) * g64 * g64
+    want_p = p64 - lr * (want_m / (1 - b1**t)) / (np.sqrt(want_v / (1 - b2**t)) + eps)
+    np.testing.assert_allclose(m, want_m, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(v, want_v, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(param, want_p, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(grad, args[1])
+
+
+def test_an_in_place_workloads_results_are_the_arguments_it_wrote():
+    workload = BY_NAME["adam_inplace"]
+    args = workload.make_inputs("tiny", np.random.default_rng(0))
+    copies = workload.fresh_copies(args)
+    assert all(c is not a and np.array_equal(c, a) for c, a in zip(copies, args))
+    out = workload.results(workload.fn, copies)
+    assert all(copies[i] is x for i, x in zip((0, 2, 3), out, strict=True))  # param, m, v
+    assert workload.bytes_moved(args, out) == 7 * args[0].nbytes  # 4 read, 3 written
+
+
+def test_adam_inplace_stays_finite_over_many_calls():
+    """Timing calls it again and again on the same arrays, with grad fixed."""
+    param, grad, m, v = _inputs("adam_inplace")
+    start = param.copy()
+    for _ in range(3000):
+        workloads.adam_inplace(param, grad, m, v)
+    assert all(np.isfinite(a).all() for a in (param, m, v))
+    np.testing.assert_allclose(m, grad, rtol=1e-4, atol=1e-6)  # 0.9^3000 of the start is left
+    assert np.abs(param - start).max() < 3000 * 1e-3 * 1.1  # about lr a call
+
+
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
+@pytest.mark.parametrize("workload", [w for w in WORKLOADS if w.writes], ids=lambda w: w.name)
+def test_jitlib_writes_into_the_arguments_what_eager_numpy_writes(workload, backend):
+    """After one call from the same inputs (Triton: in its interpreter without a GPU)."""
+    args = workload.make_inputs("tiny", np.random.default_rng(3))
+    jitted = jl.jit(workload.jitlib_source(), backend=backend)
+    got_args = workload.fresh_copies(args)
+    assert jitted(*got_args) is None
+    want = workload.results(workload.fn, workload.fresh_copies(args))
+    for i, w in zip(workload.writes, want, strict=True):
+        assert not np.array_equal(w, args[i])  # the call changed it
+        np.testing.assert_allclose(got_args[i], w, rtol=1e-5, atol=1e-7)
+    unwritten = set(range(len(args))) - set(workload.writes)
+    assert all(np.array_equal(got_args[i], args[i]) for i in unwritten)
+
+
+def test_adam_inplace_is_one_triton_kernel():
+    """The three writes fuse with the update into one elementwise kernel with three stores."""
+    workload = BY_NAME["adam_inplace"]
+    args = workload.make_inputs("tiny", np.random.default_rng(4))
+    compiled = jl.jit(workload.jitlib_source(), backend="triton").lower(*args).compile()
+    assert compiled.kernel.kernels == 1
+    assert compiled.kernel.host_steps == []
+    # the compiled function returns the written arguments' final values, not writing them
+    finals = compiled(*args)
+    want = workload.results(workload.fn, workload.fresh_copies(args))
+    for got, w in zip(finals, want, strict=True):
+        np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-7)
 
 
 def test_mlp_gradient_matches_central_differences():
@@ -213,6 +283,42 @@ def test_bench_main_writes_json(tmp_path):
     assert "kernels" not in row  # a Triton figure only
 
 
+def test_bench_checks_an_in_place_workload_by_the_arguments_it_writes():
+    """Eager numpy and jitlib each run on copies of their own: the inputs stay as made."""
+    made, given = [], []
+    real = BY_NAME["adam_inplace"].make_inputs
+
+    def make_inputs(size, rng):
+        made.append(real(size, rng))
+        given.append(tuple(a.copy() for a in made[-1]))
+        return given[-1]
+
+    workload = dataclasses.replace(BY_NAME["adam_inplace"], make_inputs=make_inputs)
+    options = argparse.Namespace(size_key="small", backend="numpy", resolved_backend="numpy")
+    options.__dict__.update(cupy=None, on_gpu=False, repeat=3, sample_s=0.0, copy_gbs=1.0)
+    options.compare = ["jax"]
+    row = bench._run(workload, options)
+    assert row["status"] == "ok" and row["jitlib_ms"] > 0 and row["traces"] == 1
+    assert row["compare"]["jax"]["status"] == "jax: immutable arrays"
+    (args,) = made
+    assert all(np.array_equal(a, b) for a, b in zip(args, given[0]))
+    assert row["gbs"] * row["jitlib_ms"] * 1e6 == pytest.approx(7 * args[0].nbytes)
+
+
+def _adam_forgetting_param(param, grad, m, v):
+    param_copy = param.copy()
+    workloads.adam_inplace(param_copy, grad, m, v)
+
+
+def test_bench_reports_a_write_jitlib_left_out():
+    args = _inputs("adam_inplace")
+    expected = BY_NAME["adam_inplace"].results(workloads.adam_inplace, [a.copy() for a in args])
+    workload = dataclasses.replace(BY_NAME["adam_inplace"], jit_fn=_adam_forgetting_param)
+    call = functools.partial(workload.results, jl.jit(workload.jit_fn), workload.fresh_copies(args))
+    _, status = bench._first_call(call, bench.no_sync, expected)
+    assert status.startswith("mismatch in result 0")  # param; m and v were written
+
+
 def test_bench_reports_a_missing_framework(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail, installed or not
     path = tmp_path / "b.json"
@@ -226,11 +332,12 @@ def test_bench_on_the_triton_backend_counts_kernels(tmp_path):
     """In Triton's interpreter without a GPU (tests/conftest.py), on the GPU with one."""
     path = tmp_path / "b.json"
     argv = ["--backend", "triton", "--size", "tiny", "--workload", "softmax", "--workload", "adam"]
+    argv += ["--workload", "adam_inplace"]  # its check compares the arguments it wrote
     assert bench.main([*argv, "--repeat", "1", "--json", str(path)]) == 0
     report = json.loads(path.read_text())
     assert report["backend"] == "triton" and "partial" not in report
     assert report["dispatch_us"] > 0
-    assert [row["workload"] for row in report["rows"]] == ["softmax", "adam"]
+    assert [row["workload"] for row in report["rows"]] == ["softmax", "adam", "adam_inplace"]
     for row in report["rows"]:
         assert row["status"] == "ok"  # the values match eager numpy's
         assert row["kernels"] == 1 and row["host_steps"] == []
