@@ -27,6 +27,7 @@ from codegen import (
     triton_kernels,
     triton_prelude,
     triton_runtime,
+    triton_scatter,
 )
 from codegen.triton_kernels import KernelWriter, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
@@ -169,12 +170,27 @@ class _ModuleWriter:
         ]
 
     def host_step(self, step: fusion.Host, index: int) -> None:
+        mode = triton_scatter.mode_of(step.eqn)
+        if mode is not None:
+            self.device_scatter(step, mode)
+            return
         name = f"host{index}"
         self.host[name] = self.fn.eqns.index(step.eqn)
         outs = ", ".join(self.name(v) for v in step.outputs)
         args = ", ".join(self.name(v) for v in step.inputs)
         self.launch.append(f"# {self.printer.eqn_text(step.eqn)}  (host fallback)")
         self.launch.append(f"{outs}, = rt.host_call({name}{', ' if args else ''}{args})")
+
+    def device_scatter(self, step: fusion.Host, mode: int) -> None:
+        """A scatter run by the library kernels of codegen/triton_scatter.py."""
+        (out,), (x, indices, updates) = step.outputs, step.eqn.inputs
+        self.kernels += 2 if mode == triton_scatter.SET else 1
+        names = ", ".join(self.name(v) for v in (x, indices, updates))
+        self.launch.append(f"# {self.printer.eqn_text(step.eqn)}")
+        self.launch.append(
+            f"{self.name(out)} = scatter.launch({names}, axis={step.eqn.params['axis']}, "
+            f"mode={mode}, source={step.eqn.source!r})"
+        )
 
     def _stored_values(self) -> list:
         values = list(self.fn.params)
@@ -215,6 +231,7 @@ class _ModuleWriter:
             "from codegen import triton_combine as red",
             "from codegen import triton_prelude as jl",
             "from codegen import triton_runtime as rt",
+            "from codegen import triton_scatter as scatter",
             "from codegen import triton_emitter as te",
             "",
         ]
@@ -287,7 +304,7 @@ def pow2_floor(n: int) -> int:
 def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
     digest = hashlib.sha256()
-    modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime)
+    modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime, triton_scatter)
     for module in (sys.modules[__name__], fusion, fusion_index, *modules):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]

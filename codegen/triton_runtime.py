@@ -165,6 +165,14 @@ def zeros(shape: tuple, dtype: str):
     return module().zeros(shape, dtype=dtype)
 
 
+def full(shape: tuple, value, dtype: str):
+    return module().full(shape, value, dtype=dtype)
+
+
+def contiguous(x):
+    return module().ascontiguousarray(x)
+
+
 def unsupported(message: str) -> UnsupportedError:
     """The error for a call the kernels cannot serve (jitlib raises it as its own)."""
     return UnsupportedError(message)

@@ -19,7 +19,7 @@ from triton.compiler import ASTSource  # noqa: E402
 
 import jitlib as jl  # noqa: E402
 from benchmarks import workloads  # noqa: E402
-from codegen import triton_emitter, triton_runtime  # noqa: E402
+from codegen import triton_emitter, triton_runtime, triton_scatter  # noqa: E402
 
 TYPES = {
     "float16": "fp16",
@@ -53,7 +53,19 @@ def _extra():
         ("matmul_f16", lambda a, b: a @ b + 1.0, (x.astype(np.float16), x.T.astype(np.float16))),
         ("half", lambda h: np.exp(h) * h.max(axis=1, keepdims=True), (x.astype(np.float16),)),
         ("batched", lambda a, b: a @ b, (np.stack([x, x]), x.T.copy())),
+        ("scatters", _scatters, (x, idx, x[:4] * 2)),
+        ("int_scatters", _scatters, (ints.astype(np.int64), idx[:3], ints[:3].astype(np.int64))),
     ]
+
+
+def _scatters(x, i, v):
+    """Every device scatter: a write with repeated indices, ufunc.at's add, max and min."""
+    y = x.copy()
+    y[i] = v
+    np.add.at(y, i, v)
+    np.maximum.at(y, i, v)
+    np.minimum.at(y, i, v)
+    return y
 
 
 def cases():
@@ -71,20 +83,23 @@ def main() -> int:
         for looped in (False, True):
             triton_emitter.MAX_ROW_BLOCK = 8 if looped else 8192
             kernel = triton_emitter.emit(lowered.ir)
-            module = sys.modules[kernel.fn.__module__]
+            modules = (sys.modules[kernel.fn.__module__], triton_scatter)
             launches = []
-            for attr, value in list(vars(module).items()):
-                if isinstance(value, triton.runtime.jit.JITFunction):
-                    setattr(module, attr, Recorder(value, launches))
+            for module in modules:
+                for attr, value in list(vars(module).items()):
+                    # kernels only: the scatter module's _helpers are called by its kernels
+                    if isinstance(value, triton.runtime.jit.JITFunction) and attr[0] != "_":
+                        setattr(module, attr, Recorder(value, launches))
             try:
                 kernel.fn(*args)
             except Exception:  # the launcher reads results the recorders never wrote
                 pass
             for jit_fn, call_args, kwargs in launches:
                 failures += _compile(name, jit_fn, call_args, kwargs, target)
-            for attr, value in list(vars(module).items()):
-                if isinstance(value, Recorder):
-                    setattr(module, attr, value.fn)
+            for module in modules:
+                for attr, value in list(vars(module).items()):
+                    if isinstance(value, Recorder):
+                        setattr(module, attr, value.fn)
     print(f"failures {failures}")
     return 0 if failures == 0 else 1
 

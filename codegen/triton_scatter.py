@@ -1,0 +1,128 @@
+"""Scatters on the device: what writes through integer-array indices (`y[i] = v`,
+`np.add.at`, `np.maximum.at`, ...) and the gradients of gathers become on the Triton backend.
+
+The launcher copies x into the result, then one program per block of updates computes each
+update's place along the scattered axis, x seen as (outer, n, inner), and combines it there:
+`tl.atomic_add`, `tl.atomic_max` or `tl.atomic_min`, or a store for a plain write. A plain
+write keeps numpy's order among repeated indices (the last write stays): a first kernel
+finds, per position, the last update aimed at it (an atomic max of update numbers), and only
+that update stores. Indices out of range set an error flag, raised after the call as
+numpy's IndexError. Combines no atomic covers (a product) run on the host instead.
+"""
+
+import triton
+import triton.language as tl
+
+from codegen import triton_runtime as rt
+
+SET, ADD, MAXIMUM, MINIMUM = 0, 1, 2, 3
+MODES = {("scatter", None): SET, ("scatter_add", None): ADD}
+MODES |= {("scatter_reduce", "maximum"): MAXIMUM, ("scatter_reduce", "minimum"): MINIMUM}
+DTYPES = ("int32", "int64", "float32", "float64")  # what the atomics take everywhere
+BLOCK = 1024
+
+
+def mode_of(eqn) -> int | None:
+    """The device form of a scatter equation, or None where it runs on the host."""
+    mode = MODES.get((eqn.op.name, eqn.params.get("combine")))
+    return mode if mode is not None and eqn.out.type.dtype in DTYPES else None
+
+
+@triton.jit
+def _place(indices_ptr, k, n, valid):
+    """The position along the axis of update number k: numpy's negative indices counted
+    from the end; `ok` says it lies inside the axis."""
+    at = tl.load(indices_ptr + k, mask=valid, other=0).to(tl.int64)
+    at = tl.where(at < 0, at + n, at)
+    return at, valid & (at >= 0) & (at < n)
+
+
+@triton.jit
+def last_writers(indices_ptr, winners_ptr, err_ptr, count, n, BLOCK: tl.constexpr):
+    """winners[i] = the number of the last update aimed at position i."""
+    k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    valid = k < count
+    at, ok = _place(indices_ptr, k, n, valid)
+    tl.atomic_max(winners_ptr + at, k.to(tl.int64), mask=ok)
+    bad = tl.max((valid & ~ok).to(tl.int32), axis=0)
+    tl.atomic_max(err_ptr, bad)
+
+
+@triton.jit
+def scatter(
+    out_ptr,
+    indices_ptr,
+    updates_ptr,
+    winners_ptr,
+    err_ptr,
+    numel,
+    count,
+    n,
+    inner,
+    MODE: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
+    """Update e (of outer * count * inner, in order) goes to out[o, indices[k], i]."""
+    e = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    valid = e < numel
+    o = e // (count * inner)
+    k = (e // inner) % count
+    i = e % inner
+    at, ok = _place(indices_ptr, k, n, valid)
+    target = out_ptr + (o * n + at) * inner + i
+    update = tl.load(updates_ptr + e, mask=valid)
+    if MODE == 0:
+        last = tl.load(winners_ptr + at, mask=ok, other=-1)
+        tl.store(target, update, mask=ok & (last == k))
+    elif MODE == 1:
+        tl.atomic_add(target, update, mask=ok)
+    elif MODE == 2:
+        tl.atomic_max(target, update, mask=ok)
+    else:
+        tl.atomic_min(target, update, mask=ok)
+    bad = tl.max((valid & ~ok).to(tl.int32), axis=0)
+    tl.atomic_max(err_ptr, bad)
+
+
+def launch(x, indices, updates, axis: int, mode: int, source: str | None = None):
+    """The scatter of `updates` into a copy of x along `axis` (device arrays); `source`,
+    the user's line it came from, goes into the IndexError for an index out of range."""
+    out = rt.copy(x)
+    shape = tuple(out.shape)
+    n, count = shape[axis], int(indices.size)
+    outer, inner = _product(shape[:axis]), _product(shape[axis + 1 :])
+    numel = outer * count * inner
+    if numel == 0:
+        return out
+    indices = rt.contiguous(indices.reshape(-1))
+    updates = rt.contiguous(updates)
+    err = rt.flag()
+    winners = rt.full((max(n, 1),), -1, "int64") if mode == SET else err
+    blocks = (rt.cdiv(numel, BLOCK),)
+    if mode == SET:
+        last_writers[(rt.cdiv(count, BLOCK),)](
+            rt.ptr(indices), rt.ptr(winners), rt.ptr(err), count, n, BLOCK=BLOCK
+        )
+    scatter[blocks](
+        rt.ptr(out),
+        rt.ptr(indices),
+        rt.ptr(updates),
+        rt.ptr(winners),
+        rt.ptr(err),
+        numel,
+        count,
+        n,
+        inner,
+        MODE=mode,
+        BLOCK=BLOCK,
+    )
+    where = f" at {source}" if source else ""
+    rt.raise_if(err, f"index out of bounds in an integer-array write (scatter){where}")
+    return out
+
+
+def _product(dims) -> int:
+    total = 1
+    for d in dims:
+        total *= int(d)
+    return total
