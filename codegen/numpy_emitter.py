@@ -297,12 +297,15 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
     args = [f"a{i}" for i in range(len(fn.params))]
     rows_of = [a for a, p in zip(args, fn.params) if p.type.shape and p.type.shape[0] == row]
     lead = rows_of[0]
+    into = _into_parameters(fn, row)
+    # one block: the written-back results still go straight into their arguments
+    given = "".join(f", r{i}={args[k]}" for i, k in into.items())
     lines = [
         f"def {name}({', '.join(args)}):",
         f"    rows = {lead}.shape[0]",
         f"    block = max(1, BLOCK_ELEMENTS // max(1, {lead}[0].size))",
         "    if rows <= block:",
-        f"        return {block_fn}({', '.join(args)})",
+        f"        return {block_fn}({', '.join(args)}{given})",
     ]
     symbols = set().union(*[shapes.free_symbols(v.type.shape[1:]) for v in fn.results])
     for sym in sorted(symbols, key=str):
@@ -311,7 +314,6 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
         )
         lines.append(f"    {sym} = {arg}.shape[{axis}]")
     outs = [f"r{i}" for i in range(len(fn.results))]
-    into = _into_parameters(fn, row)
     for i, (out, value) in enumerate(zip(outs, fn.results)):
         if i in into:  # the caller's array: its rows are dead once their block has run
             lines.append(f"    {out} = {args[into[i]]}  # written back to the argument")
