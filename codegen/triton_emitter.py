@@ -73,6 +73,7 @@ class _ModuleWriter:
         self.literals: dict = {}  # name -> eqn index
         self.kernels = 0
         self.gathers = False
+        self.into = _into_parameters(fn, self.plan)
 
     def name(self, value) -> str:
         return f"v{self.numbers[id(value)]}"
@@ -117,6 +118,9 @@ class _ModuleWriter:
         """Allocate the kernel's outputs (and its totals' scratch); its pointer arguments."""
         out = self.launch
         for value, _ in kernel.outputs:
+            if id(value) in self.into:  # the argument's own buffer: each lane reads, then writes
+                out.append(f"{self.name(value)} = {self.name(self.into[id(value)])}")
+                continue
             shape = value.type.shape
             dims = ", ".join(code(d) for d in shape) + ("," if len(shape) == 1 else "")
             out.append(f"{self.name(value)} = rt.empty(({dims}), {value.type.dtype!r})")
@@ -263,6 +267,41 @@ class _ModuleWriter:
         lines.append(f"def {fn.name}_triton({', '.join(params)}):")
         lines += [f"    {line}" for line in body]
         return "\n".join(lines) + "\n"
+
+
+def _into_parameters(fn: Function, plan) -> dict:
+    """Written-back results (fn.written) a pointwise kernel can store straight into their
+    parameter's buffer: id(result) -> parameter. The kernel must read the parameter only at
+    each lane's own index (it loads everything before it stores), and no later step may
+    read the parameter at all."""
+    found = {}
+    for j, k in fn.written:
+        param, value = fn.params[k], fn.results[j]
+        maker = next(
+            (i for i, s in enumerate(plan.steps) if isinstance(s, Kernel) and _makes(s, value)),
+            None,
+        )
+        if maker is None or value in fn.params or param in fn.results or param.type != value.type:
+            continue  # (a result that is the parameter is copied out after every step)
+        kernel = plan.steps[maker]
+        domain = kernel.domain
+        if domain.kind != "pointwise" or not fusion.shapes_equal(domain.shape, value.type.shape):
+            continue
+        own = fusion_index.normalized(domain.symbols(), domain.shape)
+        loads = [
+            n for n in fusion.walk_nodes([n for _, n in kernel.outputs]) if isinstance(n, Load)
+        ]
+        if any(n.value is param and n.index != own for n in loads):
+            continue
+        later = plan.steps[maker + 1 :]
+        if any(param in (s.inputs() if isinstance(s, Kernel) else s.inputs) for s in later):
+            continue
+        found[id(value)] = param
+    return found
+
+
+def _makes(kernel: Kernel, value) -> bool:
+    return any(v is value for v, _ in kernel.outputs)
 
 
 def _sizes(writer: KernelWriter) -> list:

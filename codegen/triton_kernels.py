@@ -446,6 +446,8 @@ class KernelWriter:
         self.emit("offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)")
         self.emit("mask = offs < numel")
         self.unravel("offs", d.symbols(), d.shape, 1)
+        for _, node in self.kernel.outputs:  # every load before any store: an output may
+            self.var(node, 1)  # be written into an input's buffer (an argument written back)
         for value, node in self.kernel.outputs:
             self.store(value, node, 1, "mask")
 

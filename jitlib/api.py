@@ -44,7 +44,9 @@ class Lowered:
 
 
 class Compiled:
-    """Generated code for one signature: `.source` is the text, calling it runs it."""
+    """Generated code for one signature: `.source` is the text, calling it runs it. For a
+    function that writes to its arguments, the call returns their final values after its
+    results, and may already have written them into the arrays it was given."""
 
     def __init__(self, kernel):
         self.kernel = kernel

@@ -467,3 +467,26 @@ def test_written_arguments_over_many_row_blocks(fn):
     args = [rand(n, dtype=np.float32) for _ in range(len(inspect.signature(fn).parameters))]
     args[-1] = np.abs(args[-1])
     same_as_eager(fn, *args)
+
+
+def returns_the_old_value_too(x, y):
+    old = x.copy()
+    x += y
+    return old
+
+
+def shifted_read_of_the_argument(x, y):
+    x[1:] = x[:-1] + y[1:]  # reads neighbours: no lane may overwrite what another reads
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "fn", [adam_in_place, returns_the_old_value_too, shifted_read_of_the_argument, add_into]
+)
+def test_written_arguments_computed_into_their_buffers(fn, backend):
+    """Where a kernel (or row block) stores a written argument straight into the caller's
+    buffer, it is only where nothing later reads the old value."""
+    count = len(inspect.signature(fn).parameters)
+    args = [rand(2500, dtype=np.float32) for _ in range(count)]  # Triton: several programs
+    args[-1] = np.abs(args[-1])
+    same_as_eager(fn, *args, backend=backend)
