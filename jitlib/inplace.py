@@ -111,18 +111,20 @@ def derive(x: Tracer, out: Tracer, name: str, params: dict) -> None:
     if name not in VIEW_OPS or x.trace is not out.trace:
         return  # a view taken inside a nested trace is a snapshot: outer writes cannot happen
     view = root(x)
-    shape = x.value.type.shape
-    if name == "slice":
-        strides = tuple(s * k for s, k in zip(view.strides, params["step"]))
-    elif name == "transpose":
-        strides = tuple(view.strides[a] for a in params["axes"])
-    elif name == "flip":
-        strides = tuple(-s if a in params["axis"] else s for a, s in enumerate(view.strides))
-    else:
-        strides = reshaped_strides(shape, view.strides, out.value.type.shape)
-        if strides is None:
-            return  # numpy copies
-    out.view = View(view.storage, view.steps + (Step(name, params),), strides)
+    strides = _STRIDES[name](view.strides, params, x.value.type.shape, out.value.type.shape)
+    if strides is not None:  # None: numpy copies
+        out.view = View(view.storage, view.steps + (Step(name, params),), strides)
+
+
+# per view op: (strides, params, old shape, new shape) -> the view's strides, or None
+_STRIDES = {
+    "slice": lambda strides, p, old, new: tuple(s * k for s, k in zip(strides, p["step"])),
+    "transpose": lambda strides, p, old, new: tuple(strides[a] for a in p["axes"]),
+    "flip": lambda strides, p, old, new: tuple(
+        -s if a in p["axis"] else s for a, s in enumerate(strides)
+    ),
+    "reshape": lambda strides, p, old, new: reshaped_strides(old, strides, new),
+}
 
 
 def reshaped_strides(old: tuple, strides: tuple, new: tuple) -> tuple | None:
@@ -158,24 +160,23 @@ def reshaped_strides(old: tuple, strides: tuple, new: tuple) -> tuple | None:
 
 
 # --- writes ---------------------------------------------------------------------------------
-def _put(step: Step, builder, old, new, source):
-    """The whole of `old` with the part `step` picks out of it replaced by `new`."""
-    p = step.params
-    bind = builder.bind
-    if step.name == "slice":
-        return bind(OPS["update_slice"], old, new, source=source, **p)
-    if step.name == "reshape":
-        return bind(OPS["reshape"], new, source=source, shape=old.type.shape)
-    if step.name == "transpose":
-        inverse = tuple(sorted(range(len(p["axes"])), key=lambda i: p["axes"][i]))
-        return bind(OPS["transpose"], new, source=source, axes=inverse)
-    if step.name == "flip":
-        return bind(OPS["flip"], new, source=source, **p)
-    if step.name == "take":
-        return bind(OPS["scatter"], old, step.operand, new, source=source, **p)
-    if step.name == "mask":  # new has size-1 axes where the mask's are
-        return bind(OPS["select"], step.operand, new, old, source=source)
-    raise AssertionError(f"no put for {step.name}")
+def _inverse(axes: tuple) -> tuple:
+    return tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+
+
+# per step: (bind, step, old, new) -> the whole of `old` with the part `step` picks out of
+# it replaced by `new` (bind(op_name, *inputs, **params) binds into the storage's trace)
+_PUTS = {
+    "slice": lambda bind, step, old, new: bind("update_slice", old, new, **step.params),
+    "reshape": lambda bind, step, old, new: bind("reshape", new, shape=old.type.shape),
+    "transpose": lambda bind, step, old, new: bind(
+        "transpose", new, axes=_inverse(step.params["axes"])
+    ),
+    "flip": lambda bind, step, old, new: bind("flip", new, **step.params),
+    "take": lambda bind, step, old, new: bind("scatter", old, step.operand, new, **step.params),
+    # a mask's `new` has size-1 axes where the mask's are: it broadcasts along the selection
+    "mask": lambda bind, step, old, new: bind("select", step.operand, new, old),
+}
 
 
 def check_writable(x: Tracer) -> None:
@@ -192,12 +193,16 @@ def check_writable(x: Tracer) -> None:
 
 def write(x: Tracer, steps: list, update: Tracer, combine=None) -> None:
     """Replace the part of x that `steps` pick out with `update` (a Tracer of that part's
-    shape and dtype), or, with `combine(old_part_value, update_value) -> value`, with what
+    shape and dtype), or, with `combine(bind, step, old, update) -> value`, with what
     it makes of the old part and the update (ufunc.at's scatter_add, for one)."""
     check_writable(x)
     view = root(x)
     storage = view.storage
     builder, source = storage.trace.builder, user_location()
+
+    def bind(name: str, *inputs, **params):
+        return builder.bind(OPS[name], *inputs, source=source, **params)
+
     chain = view.steps + tuple(steps)
     values = [storage.base]
     for step in chain:
@@ -208,9 +213,9 @@ def write(x: Tracer, steps: list, update: Tracer, combine=None) -> None:
     puts = list(zip(chain, values))
     if combine is not None:
         step, old = puts.pop()
-        new = combine(step, old, new)
+        new = combine(bind, step, old, new)
     for step, old in reversed(puts):
-        new = _put(step, builder, old, new, source)
+        new = _PUTS[step.name](bind, step, old, new)
     storage.base = new
     storage.version += 1
 

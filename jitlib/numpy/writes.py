@@ -145,23 +145,24 @@ def write_out(ufunc, args: tuple, out, where, result: Tracer) -> Tracer:
 
 
 # --- ufunc.at -------------------------------------------------------------------------------
-def _scatter_combine(ufunc, builder):
-    """What ufunc.at does at an integer-array index: a scatter that combines."""
-    name = ufunc.__name__
+def _reduce(combine: str):
+    def scatter(bind, step, old, new):
+        return bind("scatter_reduce", old, step.operand, new, combine=combine, **step.params)
 
-    def combine(step, old, new):
-        bind = builder.bind
-        if name == "add":
-            return bind(OPS["scatter_add"], old, step.operand, new, **step.params)
-        if name == "subtract":
-            negated = bind(OPS["negative"], new)
-            return bind(OPS["scatter_add"], old, step.operand, negated, **step.params)
-        return bind(OPS["scatter_reduce"], old, step.operand, new, combine=name, **step.params)
-
-    return combine
+    return scatter
 
 
-_AT = frozenset({"add", "subtract", "multiply", "maximum", "minimum"})
+# ufunc.at at an integer-array index: (bind, take step, old, updates) -> the scatter that
+# combines the updates into old, repeated indices included
+_AT = {
+    "add": lambda bind, step, old, new: bind("scatter_add", old, step.operand, new, **step.params),
+    "subtract": lambda bind, step, old, new: bind(
+        "scatter_add", old, step.operand, bind("negative", new), **step.params
+    ),
+    "multiply": _reduce("multiply"),
+    "maximum": _reduce("maximum"),
+    "minimum": _reduce("minimum"),
+}
 
 
 @dispatch.implements("ufunc.at")
@@ -183,7 +184,7 @@ def ufunc_at(ufunc, x, index, value=None) -> None:
     if names[-1] != "take":
         raise UnsupportedError(f"numpy.{ufunc.__name__}.at with a boolean mask index")
     update = _fit(path.part, value, path.part.value.type.shape)
-    inplace.write(x, path.steps, update, combine=_scatter_combine(ufunc, x.trace.builder))
+    inplace.write(x, path.steps, update, combine=_AT[ufunc.__name__])
 
 
 # --- numpy functions that write -------------------------------------------------------------
