@@ -8,6 +8,7 @@ import linecache
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -135,9 +136,9 @@ class JitFunction:
 
     # --- tracing --------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> tuple:
-        """(raw ir.Function, output treedef, symbols, written) for these arguments: the
+        """(raw ir.Function, output treedef, symbols, Writes) for these arguments: the
         function's results are followed by the final values of the argument leaves it
-        wrote to (`written` lists those leaves), which the call copies back."""
+        wrote to (Writes lists those leaves), which the call copies back."""
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
         signature(leaves, self.dynamic)  # raises a clear error for non-array leaves
@@ -155,10 +156,12 @@ class JitFunction:
             out_leaves, out_tree = pytree.tree_flatten(out)
             results = [_result(trace, leaf) for leaf in out_leaves]
             finals = [inplace.written_argument(t) for t in tracers]
+            c_order = tuple(i for i, t in enumerate(tracers) if inplace.needs_c_order(t))
         written = tuple(i for i, final in enumerate(finals) if final is not None)
         pairs = tuple((len(results) + n, i) for n, i in enumerate(written))
         results += [finals[i] for i in written]
-        return trace.finish(results).replace(written=pairs), out_tree, list(sizes), written
+        fn = trace.finish(results).replace(written=pairs)
+        return fn, out_tree, list(sizes), Writes(written, c_order)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimise for these arguments; `.as_text()` shows the IR."""
@@ -197,8 +200,8 @@ class JitFunction:
             return pytree.tree_unflatten(entry.out_tree, _run(entry.run, leaves))
         _check_written(self.__name__, leaves, entry.written)
         outs = _run(entry.run, leaves)
-        kept = len(outs) - len(entry.written)
-        for i, final in zip(entry.written, outs[kept:]):
+        kept = len(outs) - len(entry.written.leaves)
+        for i, final in zip(entry.written.leaves, outs[kept:]):
             if final is not leaves[i]:  # generated code may have written it there already
                 leaves[i][...] = final  # the caller's array (a device array on a GPU)
         return pytree.tree_unflatten(entry.out_tree, outs[:kept])
@@ -241,11 +244,30 @@ def _is_array(leaf) -> bool:
     return isinstance(leaf, np.ndarray) or _on_gpu(leaf)
 
 
-def _check_written(name: str, leaves: list, written: tuple) -> None:
+class Writes(NamedTuple):
+    """The argument leaves a compiled function writes to (`leaves`), and those of them
+    whose writes assumed a C-contiguous array (`c_order`: a reshape of it was traced)."""
+
+    leaves: tuple
+    c_order: tuple
+
+    def __bool__(self) -> bool:
+        return bool(self.leaves)
+
+
+def _check_written(name: str, leaves: list, written: Writes) -> None:
     """Before a call that writes to arguments: numpy's error for a read-only one, and a
     clear error where a written argument shares memory with another (the compiled code
-    assumed they do not)."""
-    for i in written:
+    assumed they do not) or is not C-contiguous where its trace assumed it is."""
+    for i in written.c_order:
+        flags = getattr(leaves[i], "flags", None)
+        if flags is not None and not flags.c_contiguous:
+            raise UnsupportedError(
+                f"{name} writes to argument leaf {i} and reshapes it; whether numpy's reshape "
+                "is a view depends on the array's strides, and jit traced it for a "
+                "C-contiguous array: pass np.ascontiguousarray(...) of it"
+            )
+    for i in written.leaves:
         flags = getattr(leaves[i], "flags", None)
         if flags is not None and not flags.writeable:
             raise ValueError(f"assignment destination is read-only (argument leaf {i} of {name})")

@@ -86,11 +86,11 @@ class Entry:
 
     __slots__ = ("guard", "run", "out_tree", "written")
 
-    def __init__(self, guard, run, out_tree, written: tuple = ()):
+    def __init__(self, guard, run, out_tree, written=()):
         self.guard = guard
         self.run = run
         self.out_tree = out_tree
-        self.written = written  # argument leaves the call writes back (their values last)
+        self.written = written  # what the call writes back (api.Writes; its values come last)
 
 
 class Cache:

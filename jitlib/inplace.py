@@ -29,13 +29,15 @@ class Storage:
     """The memory of one array and its views: `base` is the current value of the whole
     array (an ir.Value), `version` counts the writes to it."""
 
-    __slots__ = ("base", "version", "trace", "argument")
+    __slots__ = ("base", "version", "trace", "argument", "reshaped")
 
     def __init__(self, base, trace, argument: int | None = None):
         self.base = base
         self.version = 0
         self.trace = trace
         self.argument = argument  # the argument leaf it is, for write-back
+        # a reshape of it was judged a view or a copy assuming a C-contiguous argument
+        self.reshaped = False
 
 
 class Step:
@@ -111,9 +113,18 @@ def derive(x: Tracer, out: Tracer, name: str, params: dict) -> None:
     if name not in VIEW_OPS or x.trace is not out.trace:
         return  # a view taken inside a nested trace is a snapshot: outer writes cannot happen
     view = root(x)
-    strides = _STRIDES[name](view.strides, params, x.value.type.shape, out.value.type.shape)
+    old, new = x.value.type.shape, out.value.type.shape
+    if name == "reshape" and _without_ones(old) != _without_ones(new):
+        view.storage.reshaped = True
+    strides = _STRIDES[name](view.strides, params, old, new)
     if strides is not None:  # None: numpy copies
         out.view = View(view.storage, view.steps + (Step(name, params),), strides)
+
+
+def _without_ones(shape: tuple) -> tuple:
+    """The shape's dims other than 1: a reshape that only adds or drops size-1 axes is a
+    view whatever the strides."""
+    return tuple(d for d in shape if d != 1)
 
 
 # per view op: (strides, params, old shape, new shape) -> the view's strides, or None
@@ -225,6 +236,12 @@ def written_argument(x: Tracer):
     if x.view is None or x.view.storage.version == 0:
         return None
     return x.view.storage.base
+
+
+def needs_c_order(x: Tracer) -> bool:
+    """Whether the function wrote to argument x after deciding how numpy would reshape it,
+    which assumed x C-contiguous (the call checks that it is)."""
+    return written_argument(x) is not None and x.view.storage.reshaped
 
 
 def refuse_written_arguments(params: list, what: str) -> None:

@@ -187,11 +187,34 @@ def test_views_and_copies_as_numpy(name, backend):
         same_as_eager(lambda y: write_view_read_base(y, make), rand(4, 3, 2), backend=backend)
 
 
-def test_a_reshape_view_of_a_written_argument_needs_it_contiguous():
-    """Whether numpy's reshape is a view depends on the argument's strides, which the trace
-    assumed C-contiguous: a transposed argument gives numpy's result here too."""
-    x = rand(3, 4).T  # F-ordered: reshape(-1) copies
-    same_as_eager(lambda y: write_view_read_base(y, lambda v: v.reshape(-1)), x)
+def test_a_written_argument_that_is_reshaped_must_be_c_contiguous():
+    """Whether numpy's reshape is a view depends on the argument's strides; the trace
+    assumes C-contiguous arguments, so a call that breaks the assumption is refused."""
+
+    def reshape_then_write(y):
+        return write_view_read_base(y, lambda v: v.reshape(-1))
+
+    same_as_eager(reshape_then_write, rand(3, 4))
+    with pytest.raises(jl.UnsupportedError, match="ascontiguousarray"):
+        jl.jit(reshape_then_write)(np.asfortranarray(rand(3, 4)))
+
+
+def test_views_of_non_contiguous_arguments():
+    """Slices, transposes and size-1 axes are views whatever the strides: a written
+    F-ordered or strided argument gives numpy's result."""
+
+    def write_views(y):
+        y.T[0] = 1.0
+        v = y[None, 1:]
+        v *= 3.0
+        return y[:, ::2]
+
+    base = rand(4, 6)
+    for make in (lambda: np.asfortranarray(base[:, :3]), lambda: base.copy()[:, ::2]):
+        eager, jitted = make(), make()
+        want = write_views(eager)
+        np.testing.assert_allclose(jl.jit(write_views)(jitted), want)
+        np.testing.assert_allclose(jitted, eager)
 
 
 # --- arguments: read-only, shared memory, scalars ---------------------------------------
