@@ -47,6 +47,9 @@ def _target(x, what: str) -> Tracer:
             f"{what} into a {type(x).__name__} that is not traced (a numpy array the function "
             "closes over cannot be written inside @jit); pass it as an argument"
         )
+    if x.weak:  # a Python number, as numpy would say of it
+        kind = {"b": "bool", "i": "int", "f": "float"}[x.dtype.kind]
+        raise TypeError(f"'{kind}' object does not support item assignment")
     inplace.check_writable(x)
     return x
 

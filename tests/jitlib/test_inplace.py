@@ -513,3 +513,14 @@ def test_written_arguments_computed_into_their_buffers(fn, backend):
     args = [rand(2500, dtype=np.float32) for _ in range(count)]  # Triton: several programs
     args[-1] = np.abs(args[-1])
     same_as_eager(fn, *args, backend=backend)
+
+
+def test_item_assignment_into_a_python_number_raises_as_eagerly():
+    def f(x, s):
+        s[()] = 1.0
+        return x
+
+    with pytest.raises(TypeError, match="'float' object does not support item assignment"):
+        f(rand(2), 2.5)
+    with pytest.raises(TypeError, match="'float' object does not support item assignment"):
+        jl.jit(f)(rand(2), 2.5)
