@@ -305,8 +305,9 @@ def _makes(kernel: Kernel, value) -> bool:
 
 
 def _sizes(writer: KernelWriter) -> list:
-    """Python computing the derived size arguments a kernel takes (exact floor division)."""
-    return [code(expr) for expr in writer.derived]
+    """Python computing the derived size arguments a kernel takes, on the host: Python's
+    ints, floor division and max/min (not the kernels' tl.maximum)."""
+    return [shapes.to_python(expr) for expr in writer.derived]
 
 
 def _narrowed_to(fn: Function, param) -> set:

@@ -94,10 +94,24 @@ def _same(a, b) -> bool:
 
 def root(x: Tracer, argument: int | None = None) -> View:
     """x's view, making x the whole array of a new storage if it has none."""
-    if x.view is None:
+    if x.place is None:
         storage = Storage(x.value, x.trace, argument)
-        x.view = View(storage, (), _contiguous_strides(x.value.type.shape))
-    return x.view
+        x.place = View(storage, (), _contiguous_strides(x.value.type.shape))
+    return x.place
+
+
+def alias(x: Tracer) -> Tracer:
+    """A new Tracer for x's memory (numpy's x[...], x.view()): writes to either reach both."""
+    view = root(x)
+    out = Tracer(x.value, x.trace, x.weak)
+    out.place = View(view.storage, view.steps, view.strides)
+    return out
+
+
+def is_contiguous(x: Tracer) -> bool:
+    """Whether x is known C-contiguous (structurally, without a guard)."""
+    view = root(x)
+    return all(_same(a, b) for a, b in zip(view.strides, _contiguous_strides(x.value.type.shape)))
 
 
 def bind_view(trace_, name: str, x: Tracer, weak: bool = False, **params) -> Tracer:
@@ -118,13 +132,13 @@ def derive(x: Tracer, out: Tracer, name: str, params: dict) -> None:
         view.storage.reshaped = True
     strides = _STRIDES[name](view.strides, params, old, new)
     if strides is not None:  # None: numpy copies
-        out.view = View(view.storage, view.steps + (Step(name, params),), strides)
+        out.place = View(view.storage, view.steps + (Step(name, params),), strides)
 
 
 def _without_ones(shape: tuple) -> tuple:
     """The shape's dims other than 1: a reshape that only adds or drops size-1 axes is a
     view whatever the strides."""
-    return tuple(d for d in shape if d != 1)
+    return tuple(d for d in shape if not shapes.is_one(d))
 
 
 # per view op: (strides, params, old shape, new shape) -> the view's strides, or None
@@ -144,11 +158,11 @@ def reshaped_strides(old: tuple, strides: tuple, new: tuple) -> tuple | None:
     contiguous = _contiguous_strides(old)
     if any(d == 0 for d in old) or all(_same(a, b) for a, b in zip(strides, contiguous)):
         return _contiguous_strides(new)  # always a view, decided without a guard
-    kept = [(d, s) for d, s in zip(old, strides) if d != 1]
+    kept = [(d, s) for d, s in zip(old, strides) if not shapes.is_one(d)]
     new_strides = [None] * len(new)
     i = j = 0  # positions in kept and in new
     while i < len(kept) and j < len(new):
-        if new[j] == 1:
+        if shapes.is_one(new[j]):
             j += 1
             continue
         i_end, j_end = i + 1, j + 1
@@ -233,15 +247,15 @@ def write(x: Tracer, steps: list, update: Tracer, combine=None) -> None:
 
 def written_argument(x: Tracer):
     """The final value of an argument's array if the function wrote to it, else None."""
-    if x.view is None or x.view.storage.version == 0:
+    if x.place is None or x.place.storage.version == 0:
         return None
-    return x.view.storage.base
+    return x.place.storage.base
 
 
 def needs_c_order(x: Tracer) -> bool:
     """Whether the function wrote to argument x after deciding how numpy would reshape it,
     which assumed x C-contiguous (the call checks that it is)."""
-    return written_argument(x) is not None and x.view.storage.reshaped
+    return written_argument(x) is not None and x.place.storage.reshaped
 
 
 def refuse_written_arguments(params: list, what: str) -> None:

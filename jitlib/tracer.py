@@ -146,11 +146,11 @@ class SymDim:
 
 class Tracer:
     """A traced array: an IR value plus the trace it belongs to. `weak` marks a Python
-    scalar argument, which takes the dtype of what it meets (NEP 50). `view` says which
+    scalar argument, which takes the dtype of what it meets (NEP 50). `place` says which
     memory it shares with other Tracers once it has been viewed or written (see
     jitlib/inplace.py); its value then follows the writes to that memory."""
 
-    __slots__ = ("_value", "trace", "weak", "view")
+    __slots__ = ("_value", "trace", "weak", "place")
     __array_priority__ = 1000
     __hash__ = None  # like numpy arrays: mutable-looking, compared elementwise
 
@@ -158,11 +158,11 @@ class Tracer:
         self._value = value
         self.trace = trace
         self.weak = weak
-        self.view = None
+        self.place = None
 
     @property
     def value(self):
-        view = self.view
+        view = self.place
         if view is not None and view.version != view.storage.version:
             self._value = view.current()
         return self._value
@@ -367,6 +367,12 @@ class Tracer:
 
     def dot(self, other, out=None):
         return np.dot(self, other, out)
+
+    def view(self, dtype=None, type=None):
+        """ndarray.view(): the same memory, as a new array object."""
+        if (dtype is not None and np.dtype(dtype) != self.dtype) or type is not None:
+            raise _unsupported("ndarray.view with another dtype or type")
+        return dispatch.HANDLED["alias"](self)
 
     def copy(self, order="C"):
         return np.copy(self, order)

@@ -5,12 +5,13 @@ the indexed dimensions go; np.take_along_axis as its own gather (`take_along_axi
 import operator
 
 import numpy as np
+import sympy
 
 from ir import dtypes, shapes
 from ir.ops import OPS
 from jitlib import inplace
 from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, dims, function, promote, refuse
+from jitlib.numpy._core import as_tracer, function, promote, refuse
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -69,6 +70,24 @@ def _expand(index: tuple, rank: int) -> tuple:
     return index + fill
 
 
+def _check_constant_index(item, dim, axis: int, x: Tracer) -> None:
+    """numpy's IndexError for a constant index out of range, raised while tracing: the
+    gather or scatter may be dead code, which no run-time check would reach."""
+    if isinstance(item, Tracer):
+        return
+    values = np.asarray(item)
+    if values.size == 0 or not np.issubdtype(values.dtype, np.integer):
+        return
+    low, high = int(values.min()), int(values.max())
+    if not (
+        shapes.decide(sympy.Ge(low, -_expr(dim))) and shapes.decide(sympy.Lt(high, _expr(dim)))
+    ):
+        bad = high if shapes.decide(sympy.Ge(high, _expr(dim))) else low
+        raise IndexOutOfBoundsError(
+            f"index {bad} is out of bounds for axis {axis} of {x.trace.current_type(x.value.type)}"
+        )
+
+
 def _array_index(item, trace_) -> Tracer:
     index = as_tracer(np.asarray(item) if isinstance(item, list) else item, trace_)
     dtype = index.value.type.dtype
@@ -98,6 +117,7 @@ class _Path:
     def __init__(self, x: Tracer):
         self.part = x
         self.steps: list = []
+        self.empty = False  # an empty boolean mask: the index picks nothing
 
     def apply(self, name: str, operand: Tracer | None = None, **params) -> Tracer:
         part = self.part
@@ -141,6 +161,7 @@ def _basic(path: _Path, index: tuple, advanced: bool) -> list:
         else:
             start, stop, step = 0, dim, 1
             shape.append(dim)
+            _check_constant_index(item, dim, axis, x)
             pending.append(_array_index(item, x.trace))
         starts.append(_expr(start))
         stops.append(_expr(stop))
@@ -180,9 +201,10 @@ def _advanced(path: _Path, pending: list) -> None:
         axes = list(range(len(axes)))
     first = axes[0]
     if len(axes) > 1:
-        shape = x.shape[:first] + (-1,) + x.shape[axes[-1] + 1 :]
+        merged = shapes.canon(shapes.size(x.value.type.shape[first : axes[-1] + 1]))
+        type_shape = x.value.type.shape
         indices = [_flat_index(x, axes, indices)]
-        path.apply("reshape", shape=dims(shape))
+        path.apply("reshape", shape=type_shape[:first] + (merged,) + type_shape[axes[-1] + 1 :])
     path.apply("take", indices[0], axis=first)
 
 
@@ -196,6 +218,17 @@ def _mask(path: _Path, index: tuple, position: int) -> None:
     marks = tuple(slice(None) for _ in range(mask.ndim))
     index = _expand(index[:position] + marks + index[position + 1 :], x.ndim)
     first = next(i for i, item in enumerate(index) if item is marks[0])
+    ints = [i for i, item in enumerate(index) if isinstance(item, int | np.integer)]
+    block = ints + list(range(first, first + mask.ndim))
+    if ints and max(block) - min(block) + 1 != len(block):
+        raise UnsupportedError(
+            "a boolean mask and an integer index apart from it (x[0, :, mask] = v) move the "
+            "selected axis first in numpy; this is not supported inside @jit: index in two "
+            "steps (x[0][:, mask] = v)"
+        )
+    if any(d == 0 for d in mask.value.type.shape):
+        path.empty = True  # numpy writes nothing (an empty mask fits any axis)
+        return
     axis = sum(not isinstance(item, int | np.integer) for item in index[:first])
     _basic(path, index, False)
     part = path.part
@@ -248,7 +281,7 @@ def _picks_one_element(index, rank: int) -> bool:
 def getitem(x, index):
     trace_, (x,), weak = promote(x)
     path = index_path(x, index)
-    if path.steps and path.steps[-1].name == "mask":
+    if path.empty or (path.steps and path.steps[-1].name == "mask"):
         raise UnsupportedError(
             "reading x[mask] with a boolean mask has a data-dependent shape and is not "
             "supported inside @jit; use np.where(mask, x, 0), or write through it "
@@ -257,6 +290,8 @@ def getitem(x, index):
     out = path.part
     if _picks_one_element(index, x.ndim):
         out = Tracer(out.value, trace_)
+    elif out is x:  # x[:], x[...]: the whole of x, as a new array object on its memory
+        out = inplace.alias(x)
     out.weak = weak
     return out
 

@@ -8,6 +8,7 @@ from ir.ops import OPS
 from jitlib import inplace
 from jitlib.errors import ShapeMismatchError
 from jitlib.numpy._core import as_tracer, dims, function, promote, refuse, same_dtype
+from jitlib.tracer import Tracer
 
 
 def _axis(axis: int, rank: int, what: str) -> int:
@@ -27,7 +28,10 @@ def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
 
 @function(np.ravel)
 def ravel(x, order="C"):
-    return reshape(x, (-1,), order=order)
+    out = reshape(x, (-1,), order=order)
+    if out.place is not None and not inplace.is_contiguous(out):
+        return Tracer(out.value, out.trace, out.weak)  # numpy's ravel is contiguous: a copy
+    return out
 
 
 @function(np.transpose)
@@ -79,11 +83,11 @@ def squeeze(x, axis=None):
     x = as_tracer(x, promote(x)[0])
     shape = x.value.type.shape
     if axis is None:
-        axes = {i for i, d in enumerate(shape) if d == 1}
+        axes = {i for i, d in enumerate(shape) if shapes.is_one(d)}  # (s0 + 1) // 2 may be 1
     else:
         axes = {_axis(a, x.ndim, "squeeze") for a in ((axis,) if isinstance(axis, int) else axis)}
         for a in axes:
-            if shape[a] != 1:
+            if not shapes.is_one(shape[a]):
                 raise ShapeMismatchError(
                     f"cannot squeeze axis {a} of size {shape[a]} in {x.value.type}"
                 )

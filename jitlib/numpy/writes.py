@@ -13,7 +13,7 @@ from ir.core import Type
 from ir.errors import ShapeError
 from ir.ops import OPS
 from jitlib import dispatch, inplace
-from jitlib.errors import ShapeMismatchError, UnsupportedError
+from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
 from jitlib.numpy._core import as_tracer, astype, function, promote, trace_of
 from jitlib.numpy.indexing import _Path, index_path
 from jitlib.numpy.layout import reshape
@@ -77,9 +77,14 @@ def _update_for(path: _Path, value) -> Tracer:
     return path.part.trace.bind(OPS["reshape"], update, shape=lined)
 
 
+dispatch.implements("alias")(inplace.alias)
+
+
 @dispatch.implements("setitem")
 def setitem(x: Tracer, index, value) -> None:
     path = index_path(_target(x, "x[i] = v"), index)
+    if path.empty:
+        return
     inplace.write(x, path.steps, _update_for(path, value))
 
 
@@ -117,7 +122,7 @@ def augmented(ufunc, x: Tracer, other):
     """x op= other: computed as numpy would, cast back with the same_kind rule, written into
     x. A 0-d value that is not a view acts as a numpy scalar, which `op=` rebinds."""
     result = ufunc(x, other)
-    if x.ndim == 0 and x.view is None:
+    if x.ndim == 0 and x.place is None:
         return result
     _target(x, f"{ufunc.__name__}=")
     shape = (1, 1) if ufunc is np.matmul else (1,)
@@ -179,6 +184,13 @@ def ufunc_at(ufunc, x, index, value=None) -> None:
         )
     target = np.ones(1, x.dtype)
     _numpy_check(lambda: ufunc.at(target, [0], _example(value)))
+    computed = np.result_type(target, _example(value))
+    if computed.kind != x.dtype.kind and computed.kind in "fc":
+        raise UnsupportedError(
+            f"numpy.{ufunc.__name__}.at into a {x.dtype} array with {computed} values "
+            "computes in floats and casts after every update; this is not supported inside "
+            "@jit: cast the values first"
+        )
     path = index_path(x, index)
     names = [step.name for step in path.steps]
     if "take" not in names and "mask" not in names:  # no index repeats: read, apply, write
@@ -267,6 +279,17 @@ def put_along_axis(arr, indices, values, axis):
             "put_along_axis: `indices` and `arr` must have the same number of dimensions"
         )
     axis = shapes.normalize_axis(axis, arr.ndim)
+    others = [
+        shape[:axis] + shape[axis + 1 :]
+        for shape in (arr.value.type.shape, indices.value.type.shape)
+    ]
+    try:
+        shapes.broadcast(*others)
+    except ShapeError:
+        raise IndexOutOfBoundsError(
+            "shape mismatch: indexing arrays could not be broadcast together with shapes "
+            f"{arr.shape} and {indices.shape} (put_along_axis along axis {axis})"
+        ) from None
     n = arr.shape[axis]
     at = np.where(indices < 0, indices + n, indices)
     bad = (at < 0) | (at >= n)

@@ -273,13 +273,23 @@ def test_same_kind_casting_raises_numpys_error(fn, make):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_setitem_and_at_cast_unsafely_as_numpy(backend):
+def test_setitem_casts_unsafely_as_numpy(backend):
     def f(y, v):
         y[1:] = v  # float into int truncates
         y[0] = 2.9
-        np.add.at(y, [0, 0], 1.5)
 
     same_as_eager(f, RNG.integers(0, 5, 4), rand(3), backend=backend)
+
+
+def test_ufunc_at_of_floats_into_ints_is_refused():
+    """numpy computes each update in floats and casts after it (3 * 2.5 * 2.5 -> 17, not
+    the 18 of one cast at the end): refused rather than answered differently."""
+
+    def f(y):
+        np.multiply.at(y, [0, 0], 2.5)
+
+    with pytest.raises(jl.UnsupportedError, match="cast the values first"):
+        jl.jit(f)(np.array([3, 1]))
 
 
 # --- control flow and transforms --------------------------------------------------------
