@@ -1,14 +1,27 @@
-"""Dead code elimination: drops equations none of whose outputs reach a result (ops are pure)."""
+"""Dead code elimination: drops equations none of whose outputs reach a result (ops are pure),
+except gathers and scatters with computed indices, whose range check is numpy's IndexError:
+an index out of range raises even where the value goes unused (a write overwritten later)."""
 
-from ir.core import Function
+from ir.core import Eqn, Function
+
+
+def checks_indices(eqn: Eqn, producers: dict) -> bool:
+    """A gather or scatter whose indices are computed, so only a run can check their range
+    (constant ones are checked while tracing)."""
+    if not {"gather", "scatter"} & eqn.op.tags:
+        return False
+    maker = producers.get(id(eqn.inputs[1]))
+    return maker is None or maker.op.name != "constant"
 
 
 def dce(fn: Function) -> Function:
-    """Guarantees: every remaining equation has an output that a result depends on."""
+    """Guarantees: every remaining equation has an output that a result depends on, or
+    checks indices (see `checks_indices`)."""
+    producers = {id(o): e for e in fn.eqns for o in e.outputs}
     live = {id(v) for v in fn.results}
     kept = []
     for eqn in reversed(fn.eqns):
-        if any(id(v) in live for v in eqn.outputs):
+        if any(id(v) in live for v in eqn.outputs) or checks_indices(eqn, producers):
             kept.append(eqn)
             live.update(id(x) for x in eqn.inputs)
     return fn.replace(eqns=tuple(reversed(kept)))

@@ -35,6 +35,7 @@ from ir.core import Eqn, Function, Value
 from ir.errors import ShapeError
 from ir.ops import Literal
 from ir.passes.cse import param_key
+from ir.passes.dce import checks_indices
 from ir.passes.fusion_index import (
     broadcast_index,
     clamp,
@@ -322,7 +323,10 @@ def plan(fn: Function, supported) -> Plan:
     producers = {id(o): e for e in fn.eqns for o in e.outputs}
     order = {id(e): i for i, e in enumerate(fn.eqns)}
     stored = {id(p) for p in fn.params} | {id(r) for r in fn.results}
+    read = {id(x) for e in fn.eqns for x in e.inputs}
     for eqn in fn.eqns:
+        if checks_indices(eqn, producers) and not read & {id(o) for o in eqn.outputs}:
+            stored.add(id(eqn.out))  # unused, but its index check still runs
         if _is_literal(eqn):
             stored.add(id(eqn.out))
         elif is_host(eqn, supported):
@@ -581,19 +585,21 @@ class _Walk:
         return tuple(self.by_symbol[s] for s in sorted(found, key=str) if s in self.by_symbol)
 
     def at(self, value: Value, index: tuple, top: bool = False):
+        # a gather's index on an axis of size 1 normalizes away, but its range check stays
+        deps = self.deps(*index)
         index = normalized(index, value.type.shape)
         if any(d == 0 for d in value.type.shape):  # no elements: nothing is ever read
             return Const(0, value.type.dtype)
-        key = (id(value), index)
+        key = (id(value), index, deps)
         if key not in self.memo:
-            self.memo[key] = self._at(value, index, top)
+            self.memo[key] = self._at(value, index, top, deps)
         return self.memo[key]
 
-    def _at(self, value: Value, index: tuple, top: bool):
+    def _at(self, value: Value, index: tuple, top: bool, deps: tuple = ()):
         dtype = value.type.dtype
         eqn = self.producers.get(id(value))
         if (id(value) in self.stored and not top) or eqn is None:
-            return Load(value, index, dtype, self.deps(*index))
+            return Load(value, index, dtype, deps)
         if eqn not in self.eqns:
             self.eqns.append(eqn)
         name, p = eqn.op.name, eqn.params

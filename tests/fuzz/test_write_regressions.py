@@ -160,10 +160,31 @@ def put_along_axis_with_indices_that_do_not_broadcast(a):
     return (a,)
 
 
+def computed_index_of_an_overwritten_write_raises(a):
+    # the index is computed, so only the run can check it: DCE dropped the dead scatter and
+    # its check with it (the trace-time check covers constant indices only)
+    a[(np.abs(a) * 3).astype(np.int64) % 2] = 2.5
+    a[...] = 2.5
+    return (a,)
+
+
+def computed_index_of_an_unused_read_raises(a):
+    b = a[(np.abs(a) * 3).astype(np.int64) % 2]  # noqa: F841
+    return (a,)
+
+
+def gather_from_an_axis_of_one_checks_its_index(a):
+    # Triton: the index into an axis of size 1 normalized to 0, and its range check with it
+    return (a[(np.abs(a) * 3).astype(np.int64) % 2] * 2.0,)
+
+
 ERRORS = {
     out_of_range_index_of_an_overwritten_write_raises: rand((1,)),
     out_of_range_index_of_an_unused_read_raises: rand((1,)),
     put_along_axis_with_indices_that_do_not_broadcast: rand((2, 3)),
+    computed_index_of_an_overwritten_write_raises: np.array([0.4]),
+    computed_index_of_an_unused_read_raises: np.array([0.4]),
+    gather_from_an_axis_of_one_checks_its_index: np.array([0.4]),
 }
 
 
