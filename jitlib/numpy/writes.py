@@ -146,6 +146,17 @@ def write_out(ufunc, args: tuple, out, where, result: Tracer) -> Tracer:
     out = _target(out, f"numpy.{ufunc.__name__}(out=...)")
     target = np.ones(1, out.dtype)
     _numpy_check(lambda: ufunc(*[_example(a) for a in args], out=target))
+    try:  # the result broadcasts to out's shape, never the other way (numpy's rule)
+        fits = shapes.equal(
+            shapes.broadcast(result.value.type.shape, out.value.type.shape), out.value.type.shape
+        )
+    except ShapeError:
+        fits = False
+    if not fits:
+        raise ShapeMismatchError(
+            f"non-broadcastable output operand with shape {out.trace.current_type(out.value.type).shape} "
+            f"doesn't match the broadcast shape {result.trace.current_type(result.value.type).shape}"
+        )
     if where is not True:
         trace_, (mask,), _ = promote(where)
         result = np.where(astype(mask, "bool"), result, out)

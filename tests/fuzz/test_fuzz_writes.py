@@ -130,13 +130,13 @@ def _fuzz_writes(backend: str, program: Program, data) -> None:
     COUNTS[f"writes ({backend}): second sizes {outcome} as numpy"] += 1
 
 
-@fuzz(examples=150)
+@fuzz(examples=200)
 @given(program=programs(), data=st.data())
 def test_writes_match_numpy_on_the_numpy_backend(program, data):
     _fuzz_writes("numpy", program, data)
 
 
-@fuzz(examples=60)
+@fuzz(examples=80)
 @given(program=programs(), data=st.data())
 def test_writes_match_numpy_on_triton(program, data):
     _fuzz_writes("triton", program, data)

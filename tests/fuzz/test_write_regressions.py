@@ -178,6 +178,21 @@ def gather_from_an_axis_of_one_checks_its_index(a):
     return (a[(np.abs(a) * 3).astype(np.int64) % 2] * 2.0,)
 
 
+def put_out_of_range_index_of_an_overwritten_write_raises(a):
+    # np.put's flat scatter lost its range check once dead (a.fill overwrites it); the
+    # fuzzer met it at a second size, where the trace of the first was reused
+    np.put(a, [3], 1.0)
+    a.fill(2.5)
+    return (a,)
+
+
+def ufunc_out_with_more_dims_than_out_raises(a):
+    # numpy: "non-broadcastable output operand with shape (3,) doesn't match the broadcast
+    # shape (1,3)"; jit dropped the result's leading 1 (as x[...] = v may) and wrote it
+    np.negative(a[None, :], out=a)
+    return (a,)
+
+
 ERRORS = {
     out_of_range_index_of_an_overwritten_write_raises: rand((1,)),
     out_of_range_index_of_an_unused_read_raises: rand((1,)),
@@ -185,6 +200,8 @@ ERRORS = {
     computed_index_of_an_overwritten_write_raises: np.array([0.4]),
     computed_index_of_an_unused_read_raises: np.array([0.4]),
     gather_from_an_axis_of_one_checks_its_index: np.array([0.4]),
+    put_out_of_range_index_of_an_overwritten_write_raises: rand((2,)),
+    ufunc_out_with_more_dims_than_out_raises: rand((3,)),
 }
 
 

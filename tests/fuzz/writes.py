@@ -387,7 +387,25 @@ def ufunc_at(draw, values: dict) -> Line | None:
     text, rounds = value_for(draw, values, shape)
     if _shares_memory(values, text, written):
         text = draw(st.sampled_from(SCALARS))  # numpy's ufunc.at does not buffer overlaps
+    if not _at_as_a_loop(values, ufunc, written, index, text):
+        return None
     return Line(f"np.{ufunc}.at({written}, {index}, {text})", rounds=True)
+
+
+def _at_as_a_loop(values: dict, ufunc: str, written: str, index: str, value: str) -> bool:
+    """Whether numpy's ufunc.at gives what applying it element by element does. numpy 2.4
+    does not, for one: a 1-d array, a 2-d index and a value broadcast along the index's
+    first axis (np.add.at(a, [[0, 1], [2, 3]], [5.0, 6.0]) adds to a[0] and a[1] only), so
+    eager numpy is no oracle there."""
+    x, where = np.array(values_of(values, written)), values_of(values, f"np.s_[{index}]")
+    positions = np.arange(x.size).reshape(x.shape)[where]
+    update = np.broadcast_to(values_of(values, value), positions.shape)
+    by_numpy, by_loop = x.copy(), x.copy().reshape(-1)
+    with np.errstate(all="ignore"):
+        getattr(np, ufunc).at(by_numpy, where, values_of(values, value))
+        for k in np.ndindex(positions.shape):
+            by_loop[positions[k]] = getattr(np, ufunc)(by_loop[positions[k]], update[k])
+    return np.array_equal(by_numpy.reshape(-1), by_loop, equal_nan=True)
 
 
 def _shares_memory(values: dict, value: str, written: str) -> bool:
