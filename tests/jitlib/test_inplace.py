@@ -534,3 +534,25 @@ def test_item_assignment_into_a_python_number_raises_as_eagerly():
         f(rand(2), 2.5)
     with pytest.raises(TypeError, match="'float' object does not support item assignment"):
         jl.jit(f)(rand(2), 2.5)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_optimizer_writing_a_dict_of_parameters(backend):
+    """Optimiser code as it is written: arrays in a pytree updated in place."""
+
+    def sgd_momentum(params, grads, velocity, lr):
+        for name in params:
+            velocity[name] *= 0.9
+            velocity[name] += grads[name]
+            params[name] -= lr * velocity[name]
+
+    def make():
+        rng = np.random.default_rng(3)
+        return [{"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)} for _ in range(3)]
+
+    eager, jitted = make(), make()
+    sgd_momentum(*eager, 0.1)
+    jl.jit(sgd_momentum, backend=backend)(*jitted, 0.1)
+    for want, got in zip(eager, jitted):
+        for name in want:
+            np.testing.assert_allclose(got[name], want[name], rtol=1e-12)
