@@ -2,10 +2,10 @@
 model): which Tracers share memory (views), what a write becomes in pure IR, and which
 arguments the caller must see written after the call.
 
-A traced array that has been viewed or written has a `View`: the `Storage` it lies in (the
-current value of the whole array, replaced by every write) and the layout steps (slice,
-reshape, transpose, flip) from that whole array to it. Reading a Tracer whose storage was
-written since replays its steps on the new value. A write rebuilds the whole array by
+A traced array that has been viewed or written has a `place` (a `View`): the `Storage` it
+lies in (the current value of the whole array, replaced by every write) and the layout steps
+(slice, reshape, transpose, flip) from that whole array to it. Reading a Tracer whose storage
+was written since replays its steps on the new value. A write rebuilds the whole array by
 walking its steps backwards, each step's `put` (update_slice for a slice, scatter for an
 integer-array index, select for a boolean mask, the inverse layout op otherwise). No pass
 or emitter knows a write happened: they only see immutable values.
