@@ -145,9 +145,9 @@ class JitFunction:
         all_dims, sizes = _symbolic_dims(leaves, self.dynamic)
         trace = Trace(getattr(self.fn, "__name__", "f").replace("<lambda>", "lambda"), sizes)
         tracers = [trace.param(*_leaf_type(leaf, dims)) for leaf, dims in zip(leaves, all_dims)]
-        for i, (leaf, tracer) in enumerate(zip(leaves, tracers)):
+        for leaf, tracer in zip(leaves, tracers):
             if _is_array(leaf):  # numpy scalars and Python numbers cannot be written
-                inplace.root(tracer, argument=i)
+                inplace.root(tracer)
         call_args, call_kwargs = self._merge(
             pytree.tree_unflatten(treedef, tracers), statics, kwargs
         )

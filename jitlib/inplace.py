@@ -21,21 +21,17 @@ from jitlib import trace as trace_module
 from jitlib.errors import TransformError, UnsupportedError, user_location
 from jitlib.tracer import Tracer
 
-# layout ops whose result numpy gives as a view of the operand (reshape where strides allow)
-VIEW_OPS = frozenset({"slice", "reshape", "transpose", "flip"})
-
 
 class Storage:
     """The memory of one array and its views: `base` is the current value of the whole
     array (an ir.Value), `version` counts the writes to it."""
 
-    __slots__ = ("base", "version", "trace", "argument", "reshaped")
+    __slots__ = ("base", "version", "trace", "reshaped")
 
-    def __init__(self, base, trace, argument: int | None = None):
+    def __init__(self, base, trace):
         self.base = base
         self.version = 0
         self.trace = trace
-        self.argument = argument  # the argument leaf it is, for write-back
         # a reshape of it was judged a view or a copy assuming a C-contiguous argument
         self.reshaped = False
 
@@ -79,7 +75,8 @@ class View:
         return value
 
 
-def _contiguous_strides(shape: tuple) -> tuple:
+def contiguous_strides(shape: tuple) -> tuple:
+    """The strides, in elements, of a C-contiguous array of `shape` (IR dims)."""
     strides, total = [], 1
     for d in reversed(shape):
         strides.append(total)
@@ -92,11 +89,11 @@ def _same(a, b) -> bool:
     return a == b or sympy.expand(a - b) == 0
 
 
-def root(x: Tracer, argument: int | None = None) -> View:
+def root(x: Tracer) -> View:
     """x's view, making x the whole array of a new storage if it has none."""
     if x.place is None:
-        storage = Storage(x.value, x.trace, argument)
-        x.place = View(storage, (), _contiguous_strides(x.value.type.shape))
+        storage = Storage(x.value, x.trace)
+        x.place = View(storage, (), contiguous_strides(x.value.type.shape))
     return x.place
 
 
@@ -111,7 +108,7 @@ def alias(x: Tracer) -> Tracer:
 def is_contiguous(x: Tracer) -> bool:
     """Whether x is known C-contiguous (structurally, without a guard)."""
     view = root(x)
-    return all(_same(a, b) for a, b in zip(view.strides, _contiguous_strides(x.value.type.shape)))
+    return all(_same(a, b) for a, b in zip(view.strides, contiguous_strides(x.value.type.shape)))
 
 
 def bind_view(trace_, name: str, x: Tracer, weak: bool = False, **params) -> Tracer:
@@ -124,7 +121,7 @@ def bind_view(trace_, name: str, x: Tracer, weak: bool = False, **params) -> Tra
 def derive(x: Tracer, out: Tracer, name: str, params: dict) -> None:
     """Make `out` (the op `name` applied to x) a view of x's storage where numpy's result
     is a view: slices, transposes and flips always, reshapes where the strides allow."""
-    if name not in VIEW_OPS or x.trace is not out.trace:
+    if name not in _STRIDES or x.trace is not out.trace:
         return  # a view taken inside a nested trace is a snapshot: outer writes cannot happen
     view = root(x)
     old, new = x.value.type.shape, out.value.type.shape
@@ -141,7 +138,8 @@ def _without_ones(shape: tuple) -> tuple:
     return tuple(d for d in shape if not shapes.is_one(d))
 
 
-# per view op: (strides, params, old shape, new shape) -> the view's strides, or None
+# per layout op whose result numpy gives as a view of its operand (reshape where strides
+# allow): (strides, params, old shape, new shape) -> the view's strides, or None
 _STRIDES = {
     "slice": lambda strides, p, old, new: tuple(s * k for s, k in zip(strides, p["step"])),
     "transpose": lambda strides, p, old, new: tuple(strides[a] for a in p["axes"]),
@@ -155,9 +153,9 @@ _STRIDES = {
 def reshaped_strides(old: tuple, strides: tuple, new: tuple) -> tuple | None:
     """The strides of `old` reshaped to `new` without a copy, or None where numpy copies
     (numpy's attempt at a no-copy reshape, on symbolic dims: decisions become guards)."""
-    contiguous = _contiguous_strides(old)
+    contiguous = contiguous_strides(old)
     if any(d == 0 for d in old) or all(_same(a, b) for a, b in zip(strides, contiguous)):
-        return _contiguous_strides(new)  # always a view, decided without a guard
+        return contiguous_strides(new)  # always a view, decided without a guard
     kept = [(d, s) for d, s in zip(old, strides) if not shapes.is_one(d)]
     new_strides = [None] * len(new)
     i = j = 0  # positions in kept and in new

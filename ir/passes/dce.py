@@ -5,7 +5,7 @@ an index out of range raises even where the value goes unused (a write overwritt
 from ir.core import Eqn, Function
 
 
-def checks_indices(eqn: Eqn, producers: dict) -> bool:
+def checks_indices(eqn: Eqn) -> bool:
     """A gather or scatter: a run checks its indices' range (constant indices too, which
     may be in range for one size of a signature and not another)."""
     return bool({"gather", "scatter"} & eqn.op.tags)
@@ -14,11 +14,10 @@ def checks_indices(eqn: Eqn, producers: dict) -> bool:
 def dce(fn: Function) -> Function:
     """Guarantees: every remaining equation has an output that a result depends on, or
     checks indices (see `checks_indices`)."""
-    producers = {id(o): e for e in fn.eqns for o in e.outputs}
     live = {id(v) for v in fn.results}
     kept = []
     for eqn in reversed(fn.eqns):
-        if any(id(v) in live for v in eqn.outputs) or checks_indices(eqn, producers):
+        if any(id(v) in live for v in eqn.outputs) or checks_indices(eqn):
             kept.append(eqn)
             live.update(id(x) for x in eqn.inputs)
     return fn.replace(eqns=tuple(reversed(kept)))

@@ -325,7 +325,7 @@ def plan(fn: Function, supported) -> Plan:
     stored = {id(p) for p in fn.params} | {id(r) for r in fn.results}
     read = {id(x) for e in fn.eqns for x in e.inputs}
     for eqn in fn.eqns:
-        if checks_indices(eqn, producers) and not read & {id(o) for o in eqn.outputs}:
+        if checks_indices(eqn) and not read & {id(o) for o in eqn.outputs}:
             stored.add(id(eqn.out))  # unused, but its index check still runs
         if _is_literal(eqn):
             stored.add(id(eqn.out))

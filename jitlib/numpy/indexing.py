@@ -5,7 +5,6 @@ the indexed dimensions go; np.take_along_axis as its own gather (`take_along_axi
 import operator
 
 import numpy as np
-import sympy
 
 from ir import dtypes, shapes
 from ir.ops import OPS
@@ -68,24 +67,6 @@ def _expand(index: tuple, rank: int) -> tuple:
     if ellipses:
         return index[: ellipses[0]] + fill + index[ellipses[0] + 1 :]
     return index + fill
-
-
-def _check_constant_index(item, dim, axis: int, x: Tracer) -> None:
-    """numpy's IndexError for a constant index out of range, raised while tracing: the
-    gather or scatter may be dead code, which no run-time check would reach."""
-    if isinstance(item, Tracer):
-        return
-    values = np.asarray(item)
-    if values.size == 0 or not np.issubdtype(values.dtype, np.integer):
-        return
-    low, high = int(values.min()), int(values.max())
-    if not (
-        shapes.decide(sympy.Ge(low, -_expr(dim))) and shapes.decide(sympy.Lt(high, _expr(dim)))
-    ):
-        bad = high if shapes.decide(sympy.Ge(high, _expr(dim))) else low
-        raise IndexOutOfBoundsError(
-            f"index {bad} is out of bounds for axis {axis} of {x.trace.current_type(x.value.type)}"
-        )
 
 
 def _array_index(item, trace_) -> Tracer:
@@ -161,7 +142,6 @@ def _basic(path: _Path, index: tuple, advanced: bool) -> list:
         else:
             start, stop, step = 0, dim, 1
             shape.append(dim)
-            _check_constant_index(item, dim, axis, x)
             pending.append(_array_index(item, x.trace))
         starts.append(_expr(start))
         stops.append(_expr(stop))

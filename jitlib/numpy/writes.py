@@ -267,12 +267,9 @@ def put(a, ind, v, mode="raise"):
     inplace.write(a, path.steps, _fit(path.part, _cycled(a, v, count), (count,)))
 
 
-def _strides(shape: tuple) -> list:
-    strides, total = [], 1
-    for d in reversed(shape):
-        strides.append(total)
-        total = d * total
-    return strides[::-1]
+def _strides(x: Tracer) -> list:
+    """x's C-contiguous strides in elements, as sizes (symbolic where x's shape is)."""
+    return [SymDim.wrap(s, x.trace) for s in inplace.contiguous_strides(x.value.type.shape)]
 
 
 @function(np.put_along_axis)
@@ -305,7 +302,7 @@ def put_along_axis(arr, indices, values, axis):
     at = np.where(indices < 0, indices + n, indices)
     bad = (at < 0) | (at >= n)
     flat = None
-    for d, (dim, stride) in enumerate(zip(arr.shape, _strides(arr.shape))):
+    for d, (dim, stride) in enumerate(zip(arr.shape, _strides(arr))):
         if d == axis:
             coordinate = at
         else:
@@ -336,7 +333,7 @@ def fill_diagonal(a, val, wrap=False):
     else:
         if any(d != shape[0] for d in shape[1:]):
             raise ValueError("All dimensions of input must be of equal length")
-        step = 1 + sum(_strides(shape)[:-1])
+        step = 1 + sum(_strides(a)[:-1])
         end = a.size
     count = (end - 1) // step + 1 if end != 0 else 0
     indices = _iota(a, count) * step

@@ -7,34 +7,21 @@ JITLIB_FUZZ=long tries thousands of programs per check with fresh random draws; 
 (CI) profile replays a fixed set of a few hundred.
 """
 
-import os
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 import jitlib as jl
 from fuzz.programs import Program, assert_same, programs, run_eagerly, tolerance
-from fuzz.stats import COUNTS
+from fuzz.stats import COUNTS, fuzz
 
 # generated code warns where numpy does (overflow, division by zero); the checks compare values
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-LONG = os.environ.get("JITLIB_FUZZ") == "long"
 BACKENDS = ("numpy", "triton")
 SECOND_BATCH = 6  # larger than every other size a program draws (2..5)
 BATCH = 3  # examples per vmap check
-
-
-def fuzz(examples: int):
-    """Hypothesis settings: `examples` fixed programs in CI, 10x as many fresh ones when long."""
-    return settings(
-        max_examples=examples * 10 if LONG else examples,
-        derandomize=not LONG,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 def _check_outputs(program: Program, got, want, tolerance: tuple, what: str) -> None:

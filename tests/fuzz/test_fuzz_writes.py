@@ -8,40 +8,23 @@ JITLIB_FUZZ=long tries ten times as many programs with fresh random draws; the d
 profile replays a fixed set.
 """
 
-import os
 from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import jitlib as jl
-from fuzz.stats import COUNTS
+from fuzz.stats import COUNTS, fuzz
 from fuzz.writes import Program, other_shapes, programs, run_eagerly
 
 # generated programs may overflow or divide by zero where numpy does; the checks compare values
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-LONG = os.environ.get("JITLIB_FUZZ") == "long"
 RTOL = {np.dtype("float32"): 1e-5, np.dtype("float64"): 1e-12}
 # writes numpy takes and jit refuses with a clear error (README, "In-place updates"): ufunc.at
 # of floats into ints (numpy casts after every update), a mask apart from an integer index
 DOCUMENTED_REFUSALS = ("cast the values first", "index in two steps")
-
-
-def fuzz(examples: int):
-    """Hypothesis settings: `examples` fixed programs in CI, 10x as many fresh ones when long.
-    CI does not shrink a failing program (minutes of retries; the failure shows its source),
-    the long run does."""
-    phases = set(Phase) if LONG else set(Phase) - {Phase.shrink}
-    return settings(
-        max_examples=examples * 10 if LONG else examples,
-        derandomize=not LONG,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        phases=phases,
-    )
 
 
 def _host(x) -> np.ndarray:
@@ -130,13 +113,13 @@ def _fuzz_writes(backend: str, program: Program, data) -> None:
     COUNTS[f"writes ({backend}): second sizes {outcome} as numpy"] += 1
 
 
-@fuzz(examples=200)
+@fuzz(examples=200, shrink=False)
 @given(program=programs(), data=st.data())
 def test_writes_match_numpy_on_the_numpy_backend(program, data):
     _fuzz_writes("numpy", program, data)
 
 
-@fuzz(examples=80)
+@fuzz(examples=80, shrink=False)
 @given(program=programs(), data=st.data())
 def test_writes_match_numpy_on_triton(program, data):
     _fuzz_writes("triton", program, data)

@@ -267,7 +267,9 @@ CASES = {
     "max initial=": Case(
         max_initial, (X,), jl.UnsupportedError, ("numpy.max with initial=", EAGER)
     ),
-    "exp out=": Case(exp_out, (rand(3, 4),), jl.UnsupportedError, ("numpy.exp(out=...)", "closes over")),
+    "exp out=": Case(
+        exp_out, (rand(3, 4),), jl.UnsupportedError, ("numpy.exp(out=...)", "closes over")
+    ),
     "dot out=": Case(dot_out, (X, X.T), jl.UnsupportedError, ("numpy.dot with out=", EAGER)),
     "sum dtype=": Case(
         sum_complex, (X,), jl.UnsupportedError, ("numpy.sum", "complex64", "float32")
@@ -280,7 +282,9 @@ CASES = {
     ),
     "argsort method": Case(argsort_method, (X,), jl.UnsupportedError, ("ndarray.argsort", EAGER)),
     "mask": Case(mask_index, (X,), jl.UnsupportedError, ("boolean mask", "np.where")),
-    "setitem": Case(set_item, (rand(3, 4),), jl.ShapeMismatchError, ("could not broadcast", "(2, 4)", "(4,)")),
+    "setitem": Case(
+        set_item, (rand(3, 4),), jl.ShapeMismatchError, ("could not broadcast", "(2, 4)", "(4,)")
+    ),
     # transforms, under jit: the transform, the user's function, the argument and its type
     "grad non-scalar": Case(
         elementwise_loss,
