@@ -32,8 +32,9 @@ from codegen import (
 from codegen.triton_kernels import KernelWriter, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
 from ir.core import Eqn
-from ir.passes import fusion, fusion_index
-from ir.passes.fusion import Kernel, Load
+from ir.passes import fusion, fusion_index, fusion_inplace, fusion_nodes
+from ir.passes.fusion import Kernel
+from ir.passes.fusion_nodes import Load
 from ir.printer import _Printer, numbering
 
 MAX_ROW_BLOCK = 8192  # longest reduced row kept whole in one block; longer rows loop
@@ -74,6 +75,7 @@ class _ModuleWriter:
         self.kernels = 0
         self.gathers = False
         self.into = _into_parameters(fn, self.plan)
+        self.producers = {id(o): e for e in fn.eqns for o in e.outputs}
 
     def name(self, value) -> str:
         return f"v{self.numbers[id(value)]}"
@@ -81,10 +83,11 @@ class _ModuleWriter:
     def symbols_of(self, kernel: Kernel, writer: KernelWriter) -> list:
         exprs = list(kernel.domain.shape)
         for node in writer._nodes():
-            exprs += list(fusion.index_exprs(node))
+            exprs += list(fusion_nodes.index_exprs(node))
             if isinstance(node, Load):
                 exprs += list(node.value.type.shape)
         exprs += [d for v, _ in kernel.outputs for d in v.type.shape]
+        exprs += [i for _, index in kernel.into.values() for i in index]
         free = set().union(*[sympy.sympify(e).free_symbols for e in exprs] or [set()])
         return [s for s in self.shape_symbols if s in free]
 
@@ -120,6 +123,9 @@ class _ModuleWriter:
         for value, _ in kernel.outputs:
             if id(value) in self.into:  # the argument's own buffer: each lane reads, then writes
                 out.append(f"{self.name(value)} = {self.name(self.into[id(value)])}")
+                continue
+            if id(value) in kernel.into:  # a slice written into a buffer no one reads again
+                out.append(f"{self.name(value)} = {self.name(kernel.into[id(value)][0])}")
                 continue
             shape = value.type.shape
             dims = ", ".join(code(d) for d in shape) + ("," if len(shape) == 1 else "")
@@ -176,7 +182,7 @@ class _ModuleWriter:
     def host_step(self, step: fusion.Host, index: int) -> None:
         mode = triton_scatter.mode_of(step.eqn)
         if mode is not None:
-            self.device_scatter(step, mode)
+            self.device_scatter(step, mode, index)
             return
         name = f"host{index}"
         self.host[name] = self.fn.eqns.index(step.eqn)
@@ -185,15 +191,23 @@ class _ModuleWriter:
         self.launch.append(f"# {self.printer.eqn_text(step.eqn)}  (host fallback)")
         self.launch.append(f"{outs}, = rt.host_call({name}{', ' if args else ''}{args})")
 
-    def device_scatter(self, step: fusion.Host, mode: int) -> None:
-        """A scatter run by the library kernels of codegen/triton_scatter.py."""
+    def device_scatter(self, step: fusion.Host, mode: int, index: int) -> None:
+        """A scatter run by the library kernels of codegen/triton_scatter.py: into x's own
+        buffer where nothing reads x afterwards, else into a copy of x."""
         (out,), (x, indices, updates) = step.outputs, step.eqn.inputs
         self.kernels += 2 if mode == triton_scatter.SET else 1
         names = ", ".join(self.name(v) for v in (x, indices, updates))
+        on_host = functools.partial(fusion.is_host, supported=supported)
+        into = (
+            fusion_inplace.owned(x, self.fn, self.producers, on_host)
+            and not fusion_inplace.read_after(self.plan.steps, index, x)
+            and x is not indices
+            and x is not updates
+        )
         self.launch.append(f"# {self.printer.eqn_text(step.eqn)}")
         self.launch.append(
             f"{self.name(out)} = scatter.launch({names}, axis={step.eqn.params['axis']}, "
-            f"mode={mode}, source={step.eqn.source!r})"
+            f"mode={mode}, into={into}, source={step.eqn.source!r})"
         )
 
     def _stored_values(self) -> list:
@@ -285,11 +299,15 @@ def _into_parameters(fn: Function, plan) -> dict:
             continue  # (a result that is the parameter is copied out after every step)
         kernel = plan.steps[maker]
         domain = kernel.domain
+        if kernel.into:
+            continue
         if domain.kind != "pointwise" or not fusion.shapes_equal(domain.shape, value.type.shape):
             continue
         own = fusion_index.normalized(domain.symbols(), domain.shape)
         loads = [
-            n for n in fusion.walk_nodes([n for _, n in kernel.outputs]) if isinstance(n, Load)
+            n
+            for n in fusion_nodes.walk_nodes([n for _, n in kernel.outputs])
+            if isinstance(n, Load)
         ]
         if any(n.value is param and n.index != own for n in loads):
             continue
@@ -345,7 +363,14 @@ def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
     digest = hashlib.sha256()
     modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime, triton_scatter)
-    for module in (sys.modules[__name__], fusion, fusion_index, *modules):
+    for module in (
+        sys.modules[__name__],
+        fusion,
+        fusion_index,
+        fusion_inplace,
+        fusion_nodes,
+        *modules,
+    ):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]
 

@@ -14,14 +14,14 @@ import sympy
 from ir import dtypes, shapes
 from ir.core import Eqn
 from ir.ops import OPS
-from ir.passes import fusion, fusion_index
-from ir.passes.fusion import (
+from ir.passes import fusion, fusion_index, fusion_nodes
+from ir.passes.fusion import Kernel
+from ir.passes.fusion_nodes import (
     Apply,
     Checked,
     Const,
     Dot,
     IndexValue,
-    Kernel,
     Load,
     Pred,
     Reduce,
@@ -240,7 +240,7 @@ class KernelWriter:
         self.flat = _offset(self.domain.symbols(), self.domain.shape)
 
     def _nodes(self) -> list:
-        return fusion.walk_nodes([n for _, n in self.kernel.outputs])
+        return fusion_nodes.walk_nodes([n for _, n in self.kernel.outputs])
 
     # -- names ------------------------------------------------------------------------------
     def code(self, expr) -> str:
@@ -268,10 +268,10 @@ class KernelWriter:
             return False
         if node not in self.level:
             free = set().union(
-                *[sympy.sympify(e).free_symbols for e in fusion.index_exprs(node)] or [set()]
+                *[sympy.sympify(e).free_symbols for e in fusion_nodes.index_exprs(node)] or [set()]
             )
             self.level[node] = bool(free & self.vector_symbols) or any(
-                self.varies(c) for c in fusion.children(node)
+                self.varies(c) for c in fusion_nodes.children(node)
             )
         return self.level[node]
 
@@ -424,10 +424,13 @@ class KernelWriter:
             stride = dim if stride is None else stride * dim
 
     def store(self, value, node, depth: int, mask: str | None) -> None:
-        index = self.domain.index_for(value)
+        into = self.kernel.into.get(id(value))
+        index = into[1] if into else self.domain.index_for(value)  # (a slice of a buffer)
         offset = _offset(index, value.type.shape)
         kind = self.domain.kind
-        if kind == "pointwise":  # outputs have the domain's shape: the flat index is offs
+        if into:
+            offset = self.code(offset)
+        elif kind == "pointwise":  # outputs have the domain's shape: the flat index is offs
             offset = "offs"
         elif kind == "matmul":
             offset = self.tile(offset, ("m", "n"), "BM, BN")
@@ -515,8 +518,8 @@ class KernelWriter:
         """Compute once, before a column loop, the row-level nodes under `roots` whose
         reductions are already done (scalars need not be recomputed per block)."""
         ready: dict = {}
-        for sub in fusion.walk_nodes(roots):
-            inputs_ready = all(ready.get(c, False) for c in fusion.children(sub))
+        for sub in fusion_nodes.walk_nodes(roots):
+            inputs_ready = all(ready.get(c, False) for c in fusion_nodes.children(sub))
             if isinstance(sub, Reduce):
                 ready[sub] = sub in self.memo
             elif self.is_col(sub) or not inputs_ready:

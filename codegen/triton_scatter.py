@@ -1,7 +1,8 @@
 """Scatters on the device: what writes through integer-array indices (`y[i] = v`,
 `np.add.at`, `np.maximum.at`, ...) and the gradients of gathers become on the Triton backend.
 
-The launcher copies x into the result, then one program per block of updates computes each
+The launcher copies x into the result (or takes x itself, when nothing reads it
+afterwards), then one program per block of updates computes each
 update's place along the scattered axis, x seen as (outer, n, inner), and combines it there:
 `tl.atomic_add`, `tl.atomic_max` or `tl.atomic_min`, or a store for a plain write. A plain
 write keeps numpy's order among repeated indices (the last write stays): a first kernel
@@ -84,10 +85,11 @@ def scatter(
     tl.atomic_max(err_ptr, bad)
 
 
-def launch(x, indices, updates, axis: int, mode: int, source: str | None = None):
-    """The scatter of `updates` into a copy of x along `axis` (device arrays); `source`,
-    the user's line it came from, goes into the IndexError for an index out of range."""
-    out = rt.copy(x)
+def launch(x, indices, updates, axis: int, mode: int, into: bool, source: str | None = None):
+    """The scatter of `updates` along `axis` (device arrays) into x itself (`into`: x is a
+    buffer of the call that nothing reads afterwards) or into a copy of x; `source`, the
+    user's line it came from, goes into the IndexError for an index out of range."""
+    out = x if into else rt.copy(x)
     shape = tuple(out.shape)
     n, count = shape[axis], int(indices.size)
     outer, inner = _product(shape[:axis]), _product(shape[axis + 1 :])

@@ -25,16 +25,16 @@ backend cannot fuse (`supported(eqn)` says which can).
 
 from __future__ import annotations
 
+import functools
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy
 
 from ir import shapes
 from ir.core import Eqn, Function, Value
-from ir.errors import ShapeError
 from ir.ops import Literal
-from ir.passes.cse import param_key
+from ir.passes import fusion_inplace
 from ir.passes.dce import checks_indices
 from ir.passes.fusion_index import (
     broadcast_index,
@@ -44,196 +44,26 @@ from ir.passes.fusion_index import (
     replace_axis,
     reshape_index,
 )
+from ir.passes.fusion_nodes import (
+    Apply,
+    Checked,
+    Const,
+    Domain,
+    Dot,
+    Host,
+    IndexValue,
+    Kernel,
+    Load,
+    Plan,
+    Pred,
+    Reduce,
+    Total,
+    index_symbol,
+    shapes_equal,
+    walk_nodes,
+)
 
-# --- expression nodes: what a kernel computes, at indices of its domain -------------------
-
-
-@dataclass(frozen=True)
-class Load:
-    """A materialised value read at `index` (sympy expressions, one per axis)."""
-
-    value: Value
-    index: tuple
-    dtype: str
-    deps: tuple = ()
-
-
-@dataclass(frozen=True)
-class Const:
-    """A scalar. Nodes compare by the value's `param_key`, so -0.0 is not 0.0: a kernel
-    computes equal nodes once, and would otherwise give both constants one sign."""
-
-    value: object = field(compare=False)
-    dtype: str
-    key: tuple = field(init=False, repr=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "key", param_key(self.value))
-
-
-@dataclass(frozen=True)
-class IndexValue:
-    """An integer computed from indices and shape symbols (iota, a symbolic size)."""
-
-    expr: sympy.Expr
-    dtype: str
-    deps: tuple = ()
-
-
-@dataclass(frozen=True)
-class Pred:
-    """A condition on indices (concatenate and pad select between sources with it)."""
-
-    expr: sympy.Basic
-    dtype: str = "bool"
-    deps: tuple = ()
-
-
-@dataclass(frozen=True)
-class Apply:
-    """An elementwise op applied to nodes."""
-
-    op: str
-    params: tuple
-    args: tuple
-    dtype: str
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A gather index made non-negative (numpy's negative indexing) and checked against
-    `length`; an index out of range makes the call raise IndexError, as numpy does. Its
-    value enters index expressions as `symbol`."""
-
-    index: object
-    length: object
-    symbol: sympy.Symbol
-    dtype: str = "int32"
-
-
-@dataclass(frozen=True)
-class Reduce:
-    """A reduction over the domain's reduced axes, evaluated once per row. `over` is the
-    domain's (shape, axes): a body that reads no index (an empty or broadcast operand)
-    is the same in every domain, but reductions of it over different domains differ."""
-
-    op: str
-    body: object
-    dtype: str
-    over: tuple = ()
-
-
-@dataclass(frozen=True)
-class Total:
-    """The sum over every row of a row-level value (a loss averaged over the batch): each
-    program adds its row's share atomically, and the last program to finish computes what
-    depends on the total. Only values of shape () use it. `over` as for `Reduce`."""
-
-    body: object
-    dtype: str
-    over: tuple = ()
-
-
-@dataclass(frozen=True)
-class Dot:
-    """The matmul tile: `a` at (batch, m, k) times `b` at (batch, k, n), summed over k."""
-
-    a: Load
-    b: Load
-    dtype: str
-
-
-def children(node) -> tuple:
-    if isinstance(node, Load | IndexValue | Pred):
-        return node.deps
-    if isinstance(node, Apply):
-        return node.args
-    if isinstance(node, Checked):
-        return (node.index,)
-    if isinstance(node, Reduce | Total):
-        return (node.body,)
-    if isinstance(node, Dot):
-        return (node.a, node.b)
-    return ()
-
-
-def index_exprs(node) -> tuple:
-    """The sympy expressions a node reads directly."""
-    if isinstance(node, Load):
-        return node.index
-    if isinstance(node, IndexValue | Pred):
-        return (node.expr,)
-    if isinstance(node, Checked):
-        return (sympy.sympify(node.length),)
-    return ()
-
-
-# --- domains --------------------------------------------------------------------------------
-
-
-def _index_symbol(name: str) -> sympy.Symbol:
-    return sympy.Symbol(name, integer=True, nonnegative=True)
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The index space of one kernel. `shape` is the output shape (pointwise, matmul) or
-    the reduced input's shape (reduction); `axes` the reduced axes; `eqn` the matmul."""
-
-    kind: str
-    shape: tuple
-    axes: tuple = ()
-    eqn: Eqn | None = None
-
-    def symbols(self) -> tuple:
-        """One index symbol per axis of `shape` (a reduction's kept axes are rows `r`,
-        reduced ones columns `c`; a matmul's are batch `b`, then `m` and `n`)."""
-        if self.kind == "reduction":
-            return tuple(
-                _index_symbol(f"{'c' if a in self.axes else 'r'}{a}")
-                for a in range(len(self.shape))
-            )
-        if self.kind == "matmul":
-            batch = len(self.shape) - 2
-            names = [f"b{a}" for a in range(batch)] + ["m", "n"]
-            return tuple(_index_symbol(n) for n in names)
-        return tuple(_index_symbol(f"i{a}") for a in range(len(self.shape)))
-
-    def rows(self) -> tuple:
-        """A reduction's kept shape (the shape of its row-level values)."""
-        return tuple(d for a, d in enumerate(self.shape) if a not in self.axes)
-
-    def row_index(self) -> tuple:
-        return tuple(s for a, s in enumerate(self.symbols()) if a not in self.axes)
-
-    def reduced(self) -> tuple:
-        return tuple(d for a, d in enumerate(self.shape) if a in self.axes)
-
-    def col_symbols(self) -> tuple:
-        return tuple(s for a, s in enumerate(self.symbols()) if a in self.axes)
-
-    def index_for(self, value: Value) -> tuple | None:
-        """The index at which `value` is an output of this domain, or None."""
-        shape = value.type.shape
-        if shapes_equal(shape, self.shape):
-            return self.symbols()
-        if self.kind == "reduction" and shapes_equal(shape, self.rows()):
-            return self.row_index()
-        if self.kind == "reduction" and shape == () and self.rows():
-            return ()  # a total over the rows
-        return None
-
-    def same(self, other: Domain) -> bool:
-        if self.kind != other.kind or self.kind == "matmul":
-            return False
-        return self.axes == other.axes and shapes_equal(self.shape, other.shape)
-
-
-def shapes_equal(a: tuple, b: tuple) -> bool:
-    try:
-        return shapes.equal(a, b)
-    except ShapeError:
-        return False
+# --- anchors --------------------------------------------------------------------------------
 
 
 def _domain_of_anchor(eqn: Eqn) -> Domain:
@@ -256,57 +86,6 @@ def _empty_matmul(eqn: Eqn) -> bool:
 
 
 # --- plan -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Kernel:
-    """One fused kernel: `outputs` are (materialised value, node) pairs over `domain`;
-    `eqns` are the IR equations it computes (for the header comment)."""
-
-    domain: Domain
-    outputs: list
-    eqns: list = field(default_factory=list)
-    anchor_values: dict = field(default_factory=dict)  # Reduce/Dot node -> its value
-
-    def inputs(self) -> list:
-        """The materialised values the kernel reads, in first-read order."""
-        found: dict = {}
-        for node in walk_nodes([n for _, n in self.outputs]):
-            if isinstance(node, Load):
-                found.setdefault(id(node.value), node.value)
-        return list(found.values())
-
-
-@dataclass
-class Host:
-    """An equation the kernels cannot compute, run by the host fallback."""
-
-    eqn: Eqn
-    inputs: list
-    outputs: list
-
-
-@dataclass
-class Plan:
-    fn: Function
-    steps: list
-    materialised: set  # ids
-
-
-def walk_nodes(roots: list) -> list:
-    """Every node under `roots`, children before parents, each once."""
-    seen: dict = {}
-
-    def visit(node) -> None:
-        if node in seen:
-            return
-        for child in children(node):
-            visit(child)
-        seen[node] = None
-
-    for root in roots:
-        visit(root)
-    return list(seen)
 
 
 class _Unfusible(Exception):
@@ -332,15 +111,23 @@ def plan(fn: Function, supported) -> Plan:
         elif is_host(eqn, supported):
             stored |= {id(x) for x in eqn.inputs if not is_free(producers.get(id(x)))}
             stored |= {id(o) for o in eqn.outputs}
+    stored |= fusion_inplace.chain_links(fn, producers)
+    refused: set = set()  # slice writes that copy after all
+    on_host = functools.partial(is_host, supported=supported)
     with shapes.assuming(fn.guards):
-        while True:
+        while True:  # each retry stores one more value or refuses one more write: it ends
+            writes = fusion_inplace.slice_writes(fn, producers, stored, refused, on_host)
             try:
-                steps = _schedule(fn, producers, order, stored, supported)
+                steps = _schedule(fn, producers, order, stored, supported, writes)
             except _Unfusible as blocked:
                 assert id(blocked.value) not in stored, "the planner would loop"
                 stored.add(id(blocked.value))
                 continue
-            return Plan(fn, steps, stored)
+            refuse, store = fusion_inplace.conflicts(steps, producers, stored)
+            if not refuse and not store:
+                return Plan(fn, steps, stored)
+            refused |= refuse
+            stored |= {id(v) for v in store}
 
 
 def _is_literal(eqn: Eqn) -> bool:
@@ -356,7 +143,9 @@ def is_host(eqn: Eqn, supported) -> bool:
     return not is_free(eqn) and not _is_literal(eqn) and not supported(eqn)
 
 
-def _schedule(fn: Function, producers: dict, order: dict, stored: set, supported) -> list:
+def _schedule(
+    fn: Function, producers: dict, order: dict, stored: set, supported, writes: dict
+) -> list:
     steps: list = []
     made_by: dict = {}  # id(value) -> index of the step that makes it
     for eqn in fn.eqns:
@@ -372,9 +161,24 @@ def _schedule(fn: Function, producers: dict, order: dict, stored: set, supported
             return _rewalked(kernel, domain, producers, stored)
 
         for value in outs:
-            _place(_kernel_for(value, producers, order, stored), steps, made_by, rewalk)
+            if id(value) in writes:  # a kernel of its own, never merged: see _place
+                steps.append(_slice_write(writes[id(value)], producers, stored))
+                made_by[id(value)] = len(steps) - 1
+            else:
+                _place(_kernel_for(value, producers, order, stored), steps, made_by, rewalk)
     _check_anchors(steps)
     return steps
+
+
+def _slice_write(eqn: Eqn, producers: dict, stored: set) -> Kernel:
+    """x with a slice updated, as a kernel over the update's shape that stores into x's
+    buffer at the slice's positions."""
+    x, update = eqn.inputs
+    domain = Domain("pointwise", update.type.shape)
+    walker = _Walk(producers, stored, domain)
+    node = walker.at(update, domain.symbols())
+    into = {id(eqn.out): (x, fusion_inplace.store_index(eqn, domain.symbols()))}
+    return Kernel(domain, [(eqn.out, node)], [*walker.eqns, eqn], walker.anchor_values, into)
 
 
 def host_inputs(fn: Function, eqn: Eqn, producers: dict) -> list:
@@ -414,7 +218,7 @@ def _place(kernel: Kernel, steps: list, made_by: dict, rewalk) -> None:
     outputs are one kernel; a ReLU after a stored matmul is its epilogue)."""
     for index in range(len(steps) - 1, -1, -1):
         step = steps[index]
-        if not isinstance(step, Kernel):
+        if not isinstance(step, Kernel) or step.into:
             continue
         candidate = kernel if step.domain.same(kernel.domain) else None
         if candidate is None and kernel.domain.kind == "pointwise" != step.domain.kind:
@@ -687,7 +491,7 @@ class _Walk:
         if id(source) not in self.stored:  # computed, not a view of memory: store it
             raise _Unfusible(x)
         batch = broadcast_index(index[:-2], self.domain.shape[:-2], x.type.shape[:-2])
-        k = _index_symbol(f"k{which}")
+        k = index_symbol(f"k{which}")
         tile = (index[-2], k) if which == "a" else (k, index[-1])
         node = self.at(x, (*batch, *tile))
         if not isinstance(node, Load):
@@ -771,7 +575,7 @@ class _Walk:
     def _checked(self, raw, length) -> sympy.Symbol:
         """The symbol standing for a gathered index (one per distinct index and length)."""
         if (raw, length) not in self.checked:
-            symbol = _index_symbol(f"g{next(_GATHER_NAMES)}")
+            symbol = index_symbol(f"g{next(_GATHER_NAMES)}")
             checked = Checked(raw, length, symbol)
             self.checked[(raw, length)] = self.by_symbol[symbol] = checked
         return self.checked[(raw, length)].symbol
