@@ -66,10 +66,13 @@ def conflicts(steps: list, producers: dict, stored: set) -> tuple:
     position (`acc[i] = acc[i - 1] * a`) stores the update first, in a kernel of its own."""
     refuse, store = set(), []
     for at, step in enumerate(steps):
-        for key, (x, index) in step.into.items() if isinstance(step, Kernel) else ():
-            own = normalized(index, x.type.shape)
+        for key, (x, _) in step.into.items() if isinstance(step, Kernel) else ():
+            eqn, domain = producers[key], step.domain  # (reads on size-1 axes are at 0)
+            own = normalized(
+                store_index(eqn, normalized(domain.symbols(), domain.shape)), x.type.shape
+            )
             loads = [n for n in walk_nodes([n for _, n in step.outputs]) if isinstance(n, Load)]
-            update = producers[key].inputs[1]
+            update = eqn.inputs[1]
             if read_after(steps, at, x):
                 refuse.add(key)
             elif any(n.value is x and n.index != own for n in loads):

@@ -1,8 +1,11 @@
-"""Algebraic simplification: exact identities (x*1, x/1, x-0, x+0 for ints, x+(-0.0)), layout chains, broadcasts into elementwise ops and
+"""Algebraic simplification: exact identities (x*1, x/1, x-0, x+0 for ints, x+(-0.0), a slice
+written back to itself), layout chains, broadcasts into elementwise ops and
 small integer powers as multiplies (numpy's generic pow makes `x ** 3` ~10x slower than
 `x * x * x`). Rules are a table keyed by op record."""
 
 import math
+
+import sympy
 
 from ir import dtypes, shapes
 from ir.core import Eqn, Function
@@ -119,6 +122,22 @@ def _slice(eqn: Eqn, rewriter: Rewriter):
     return x if whole else None
 
 
+def _update_slice(eqn: Eqn, rewriter: Rewriter):
+    """A write of a slice's own values back to it (Python's `a[i] += v` on a view writes the
+    view back after adding into it) changes nothing; a write of the whole array is the
+    update."""
+    x, update = eqn.inputs
+    p = eqn.params
+    source = rewriter.producer(update)
+    if source is not None and source.op is OPS["slice"] and source.inputs[0] is x:
+        q = source.params
+        same = (sympy.expand(sympy.sympify(a) - b) == 0 for a, b in zip(p["start"], q["start"]))
+        if all(same) and tuple(p["step"]) == tuple(q["step"]):
+            return x
+    whole = all(start == 0 and step == 1 for start, step in zip(p["start"], p["step"]))
+    return update if whole and update.type == x.type else None
+
+
 def _unbroadcast_operands(eqn: Eqn, rewriter: Rewriter):
     """An elementwise op broadcasts by itself: feed it the un-broadcast operands."""
     inputs = list(eqn.inputs)
@@ -199,6 +218,7 @@ RULES = {
     OPS["transpose"]: _transpose,
     OPS["broadcast_to"]: _broadcast,
     OPS["slice"]: _slice,
+    OPS["update_slice"]: _update_slice,
     OPS["power"]: _power,
     OPS["select"]: _select,
     OPS["matmul"]: _outer_matmul,

@@ -54,18 +54,30 @@ def _extra():
         ("half", lambda h: np.exp(h) * h.max(axis=1, keepdims=True), (x.astype(np.float16),)),
         ("batched", lambda a, b: a @ b, (np.stack([x, x]), x.T.copy())),
         ("scatters", _scatters, (x, idx, x[:4] * 2)),
+        ("slice_writes", _slice_writes, (x,)),
         ("int_scatters", _scatters, (ints.astype(np.int64), idx[:3], ints[:3].astype(np.int64))),
     ]
 
 
 def _scatters(x, i, v):
-    """Every device scatter: a write with repeated indices, ufunc.at's add, max and min."""
+    """Every device scatter: a write with repeated indices, ufunc.at's add, max, min and
+    multiply."""
     y = x.copy()
     y[i] = v
     np.add.at(y, i, v)
     np.maximum.at(y, i, v)
     np.minimum.at(y, i, v)
+    np.multiply.at(y, i, v)
     return y
+
+
+def _slice_writes(x):
+    """Slice writes stored into a buffer nothing reads afterwards (a masked store)."""
+    acc = np.exp(x)
+    for i in range(3):
+        acc[i] += x[i]
+    acc[1:, ::2] = acc[:-1, ::2] * 2.0
+    return acc
 
 
 def cases():

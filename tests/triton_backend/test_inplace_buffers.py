@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import jitlib as jl
+from codegen import triton_emitter
 
 RNG = np.random.default_rng(11)
 
@@ -159,3 +160,30 @@ def test_in_place_writes_under_grad_and_vmap():
     batch = rand(3, 5, 3)
     got = jl.jit(jl.vmap(running), backend="triton")(batch)
     np.testing.assert_allclose(got, np.stack([running(b) for b in batch]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+def test_multiply_at_runs_on_the_device(dtype):
+    """A compare-and-swap loop per element (no atomic multiply): 40 updates aimed at three
+    rows, negative indices among them."""
+
+    def products(y, i, v):
+        np.multiply.at(y, i, v)
+
+    y = (RNG.standard_normal((4, 3)) * 2).astype(dtype)
+    i = RNG.choice(np.array([0, 2, -1]), 40)
+    v = RNG.choice(np.array([-1.5, 0.5, 2.0, -2.0, 1.0]), (40, 3)).astype(dtype)
+    jitted = jl.jit(products, backend="triton")
+    assert "mode=4" in launcher(products, y, i, v)
+    assert "scatter_reduce" not in triton_emitter.emit(jitted.lower(y, i, v).ir).host_steps
+    got, want = y.copy(), y.copy()
+    jitted(got, i, v)
+    products(want, i, v)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_an_augmented_write_through_a_view_is_one_write_regression():
+    """Python runs `acc[i] += v` as `t = acc[i]; t += v; acc[i] = t`: the second write puts
+    the view's own values back, which simplify drops (it was a second kernel per row)."""
+    source = launcher(running, rand(5, 4))
+    assert source.count("_pointwise[") == 5  # the array with row 0 written, then 4 rows
