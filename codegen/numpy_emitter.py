@@ -166,8 +166,9 @@ class _Emitter:
 
     def call(self, eqn: Eqn) -> str:
         impl = eqn.op.impl
-        if getattr(np, getattr(impl, "__name__", ""), None) is impl:
-            callee = f"np.{impl.__name__}"
+        path = numpy_path(impl)
+        if path is not None:
+            callee = f"np.{path}"
         else:
             callee = impl.__name__
             self.namespace[callee] = impl
@@ -422,6 +423,20 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
         ]
     )
     return sections, [emitter, finisher], note + "; the rest runs on whole arrays"
+
+
+NUMPY_MODULES = {"": np, "linalg.": np.linalg}
+
+
+def numpy_path(impl) -> str | None:
+    """Where `impl` lives in numpy, when it is one of numpy's own functions: "cumsum" for
+    np.cumsum, "linalg.solve" for np.linalg.solve. The code calls it through `np.`, so an
+    array module that mirrors numpy (CuPy) serves it on its own arrays."""
+    name = getattr(impl, "__name__", "")
+    for prefix, module in NUMPY_MODULES.items():
+        if getattr(module, name, None) is impl:
+            return prefix + name
+    return None
 
 
 def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:

@@ -392,10 +392,15 @@ def _host_function(fn: Function, eqn: Eqn):
 
 
 def runs_on_device(eqn: Eqn, xp) -> bool:
-    """Whether the array module `xp` has the numpy function the op is."""
-    impl = eqn.op.impl
-    name = getattr(impl, "__name__", "")
-    return getattr(np, name, None) is impl and hasattr(xp, name)
+    """Whether the array module `xp` has the numpy function the op is (np.cumsum,
+    np.linalg.solve: cupy.cumsum, cupy.linalg.solve)."""
+    path = numpy_emitter.numpy_path(eqn.op.impl)
+    if path is None:
+        return False
+    found = xp
+    for part in path.split("."):
+        found = getattr(found, part, None)
+    return found is not None
 
 
 def emit(fn: Function) -> TritonKernel:
