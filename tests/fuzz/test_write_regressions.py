@@ -228,3 +228,22 @@ def test_write_regression_refused_clearly(program, backend):
     run_eagerly(program, [x.copy()])  # numpy takes it
     with pytest.raises(jl.UnsupportedError, match=reason):
         jl.jit(program, backend=backend)(x.copy())
+
+
+# --- where eager numpy is no oracle ---------------------------------------------------------
+def add_at_with_a_two_dim_index_and_a_broadcast_value(a):
+    # numpy 2.4's ufunc.at reads past the value when a 2-d index broadcasts it along its
+    # first axis (int64 results are garbage); jit gives what numpy documents, the value
+    # broadcast to a[index] and added element by element, as numpy does when it is spelled out
+    np.add.at(a, [[0, 0], [0, 1]], np.array([4.0, 1.0]))
+    return (a,)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_add_at_follows_numpy_documented_broadcast(backend):
+    a = rand((3,))
+    want = a.copy()
+    np.add.at(want, np.array([[0, 0], [0, 1]]), np.array([[4.0, 1.0], [4.0, 1.0]]))
+    (got,) = jl.jit(add_at_with_a_two_dim_index_and_a_broadcast_value, backend=backend)(a)
+    np.testing.assert_allclose(_host(got), want, rtol=1e-12)
+    np.testing.assert_allclose(a, want, rtol=1e-12)

@@ -399,6 +399,8 @@ def _at_as_a_loop(values: dict, ufunc: str, written: str, index: str, value: str
     eager numpy is no oracle there."""
     x, where = np.array(values_of(values, written)), values_of(values, f"np.s_[{index}]")
     positions = np.arange(x.size).reshape(x.shape)[where]
+    if positions.ndim > 1 and np.shape(values_of(values, value)) not in ((), positions.shape):
+        return False  # (the second call's sizes may meet the bug the first call's miss)
     update = np.broadcast_to(values_of(values, value), positions.shape)
     by_numpy, by_loop = x.copy(), x.copy().reshape(-1)
     with np.errstate(all="ignore"):

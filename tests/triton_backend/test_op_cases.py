@@ -25,7 +25,6 @@ HOST_OPS = {
     "cond",
     "while_loop",
     "scan",
-    "scatter_reduce",  # np.multiply.at: no atomic multiply (maximum/minimum run on the device)
 }
 
 CASE_SHAPES = [
