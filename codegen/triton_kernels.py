@@ -428,8 +428,9 @@ class KernelWriter:
         index = into[1] if into else self.domain.index_for(value)  # (a slice of a buffer)
         offset = _offset(index, value.type.shape)
         kind = self.domain.kind
-        if into:
-            offset = self.code(offset)
+        if into:  # (a store at one place of a one-element buffer is still a block store)
+            varies = sympy.sympify(offset).free_symbols & set(self.domain.symbols())
+            offset = self.code(offset) + ("" if varies else " + tl.zeros_like(offs)")
         elif kind == "pointwise":  # outputs have the domain's shape: the flat index is offs
             offset = "offs"
         elif kind == "matmul":

@@ -252,6 +252,8 @@ def _cycled(a: Tracer, values, count) -> Tracer:
 @function(np.put)
 def put(a, ind, v, mode="raise"):
     a = _target(a, "numpy.put")
+    if np.size(as_tracer(v, a.trace)) == 0:  # numpy writes nothing, and checks no index
+        return
     indices = np.ravel(as_tracer(ind, a.trace))
     if not dtypes.is_int(indices.value.type.dtype):
         raise UnsupportedError(f"numpy.put needs integer indices, got {indices.dtype}")

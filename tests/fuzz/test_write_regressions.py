@@ -108,6 +108,20 @@ def mask_write_after_a_strided_write(a):
     return (a,)
 
 
+def put_of_nothing_checks_no_index(a):
+    # numpy's put with no values writes nothing and checks no index; jit raised IndexError
+    np.put(a, [3], a[1:] + 1.5)
+    return (a,)
+
+
+def fill_of_a_one_element_view(a):
+    # the Triton slice write into a's buffer stored at one constant offset, which Triton
+    # takes for a scalar pointer (a block of values needs a block of pointers)
+    v = a[..., ::2]
+    v.fill(2.5)
+    return (a,)
+
+
 REGRESSIONS = {
     whole_array_index_is_a_view: [rand((3,)), rand((2, 3), seed=1)],
     index_of_all_of_a_one_row_array_is_a_view: [rand((1, 3))],
@@ -118,6 +132,8 @@ REGRESSIONS = {
     empty_mask_of_another_length_writes_nothing: [rand((3,))],
     squeeze_drops_a_dim_of_length_one_at_these_sizes: [rand((3, 3))[:, 0].copy(), rand((2, 3))],
     mask_write_after_a_strided_write: [rand((2, 3))],
+    put_of_nothing_checks_no_index: [rand((1,))],
+    fill_of_a_one_element_view: [rand((1, 1)), rand((1, 3), seed=1)],
 }
 
 
