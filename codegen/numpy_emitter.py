@@ -186,6 +186,8 @@ class _Emitter:
             return "\n".join([*self.nested(eqn), call])
         if eqn.op.inplace is not None and self.dead(eqn.inputs[0], eqn, index):
             return self.into(eqn)
+        if len(eqn.outputs) != 1:  # several results (np.frexp): fresh arrays, never out=
+            return f"{', '.join(self.fresh(v) for v in eqn.outputs)} = {self.call(eqn)})"
         call = self.call(eqn)
         if id(eqn.out) in self.outputs and isinstance(eqn.op.impl, np.ufunc):
             name = self.fresh(eqn.out)
@@ -263,11 +265,14 @@ def _symbol_lines(fn: Function, names: dict, every: bool = False) -> list:
     used = _used_symbols(fn) | (
         set().union(*[shapes.free_symbols(p.type.shape) for p in fn.params]) if every else set()
     )
-    for value in fn.params:
-        for axis, dim in enumerate(value.type.shape):
-            if isinstance(dim, sympy.Symbol) and dim in used and dim not in seen:
-                seen.add(dim)
-                lines.append(f"{dim} = {names[id(value)]}.shape[{axis}]")
+    # leading axes first: in a block body the row symbol is the block's length, which only
+    # the blocked parameters' leading axes carry (an unblocked one may hold all the rows)
+    found = [(axis, value) for value in fn.params for axis in range(value.type.ndim)]
+    for axis, value in sorted(found, key=lambda item: item[0] > 0):
+        dim = value.type.shape[axis]
+        if isinstance(dim, sympy.Symbol) and dim in used and dim not in seen:
+            seen.add(dim)
+            lines.append(f"{dim} = {names[id(value)]}.shape[{axis}]")
     return lines
 
 

@@ -28,6 +28,7 @@ from codegen import (
     triton_prelude,
     triton_runtime,
     triton_scatter,
+    triton_sort,
 )
 from codegen.triton_kernels import KernelWriter, code, contracted, supported, total_dtype
 from ir import Function, as_text, shapes
@@ -76,6 +77,7 @@ class _ModuleWriter:
         self.gathers = False
         self.into = _into_parameters(fn, self.plan)
         self.producers = {id(o): e for e in fn.eqns for o in e.outputs}
+        self.made_free: set = set()  # free values a device step needed as arrays
 
     def name(self, value) -> str:
         return f"v{self.numbers[id(value)]}"
@@ -180,6 +182,9 @@ class _ModuleWriter:
         ]
 
     def host_step(self, step: fusion.Host, index: int) -> None:
+        if triton_sort.handles(step.eqn):
+            self.device_sort(step)
+            return
         mode = triton_scatter.mode_of(step.eqn)
         if mode is not None:
             self.device_scatter(step, mode, index)
@@ -196,7 +201,7 @@ class _ModuleWriter:
         buffer where nothing reads x afterwards, else into a copy of x."""
         (out,), (x, indices, updates) = step.outputs, step.eqn.inputs
         self.kernels += 2 if mode == triton_scatter.SET else 1
-        names = ", ".join(self.name(v) for v in (x, indices, updates))
+        names = ", ".join(self.operand(v) for v in (x, indices, updates))
         on_host = functools.partial(fusion.is_host, supported=supported)
         into = (
             fusion_inplace.owned(x, self.fn, self.producers, on_host)
@@ -209,6 +214,26 @@ class _ModuleWriter:
             f"{self.name(out)} = scatter.launch({names}, axis={step.eqn.params['axis']}, "
             f"mode={mode}, into={into}, source={step.eqn.source!r})"
         )
+
+    def device_sort(self, step: fusion.Host) -> None:
+        """An argsort run by codegen/triton_sort.py: its kernel, or the stable library sort."""
+        (out,), (x,) = step.outputs, step.eqn.inputs
+        self.kernels += 1
+        self.launch.append(f"# {self.printer.eqn_text(step.eqn)}")
+        axis = step.eqn.params["axis"]
+        self.launch.append(f"{self.name(out)} = sort.launch({self.operand(x)}, axis={axis})")
+
+    def operand(self, value) -> str:
+        """A device step's operand by name: a scalar constant or a size, which kernels
+        compute where they use them, is made an array first (`v17 = rt.full((), s0 - 1, ...)`)."""
+        eqn = self.producers.get(id(value))
+        if fusion.is_free(eqn) and id(value) not in self.made_free:
+            self.made_free.add(id(value))
+            number = eqn.params["size"] if eqn.op.name == "dim" else eqn.params["value"]
+            scalar = shapes.to_python(number) if eqn.op.name == "dim" else repr(number)
+            scalar = f"float({scalar!r})" if scalar in ("inf", "-inf", "nan") else scalar
+            self.launch.append(f"{self.name(value)} = rt.full((), {scalar}, {value.type.dtype!r})")
+        return self.name(value)
 
     def _stored_values(self) -> list:
         values = list(self.fn.params)
@@ -250,6 +275,7 @@ class _ModuleWriter:
             "from codegen import triton_prelude as jl",
             "from codegen import triton_runtime as rt",
             "from codegen import triton_scatter as scatter",
+            "from codegen import triton_sort as sort",
             "from codegen import triton_emitter as te",
             "",
         ]
@@ -363,6 +389,7 @@ def _generator_version() -> str:
     """A hash of the code that writes the modules: changing it retires old cache entries."""
     digest = hashlib.sha256()
     modules = (triton_combine, triton_kernels, triton_prelude, triton_runtime, triton_scatter)
+    modules += (triton_sort,)
     for module in (
         sys.modules[__name__],
         fusion,

@@ -38,14 +38,16 @@ class Storage:
 
 class Step:
     """One layout step from an array to a part of it: an op of the table, its params, and
-    the extra operand some steps read (a take's indices, a mask)."""
+    the extra operand some steps read (a take's indices, a mask). A `read_only` step makes
+    a view numpy refuses writes to (np.diagonal's), and so every view taken of it."""
 
-    __slots__ = ("name", "params", "operand")
+    __slots__ = ("name", "params", "operand", "read_only")
 
-    def __init__(self, name: str, params: dict, operand=None):
+    def __init__(self, name: str, params: dict, operand=None, read_only: bool = False):
         self.name = name
         self.params = params
         self.operand = operand  # an ir.Value, or None
+        self.read_only = read_only
 
     def forward(self, builder, value, source):
         inputs = (value,) if self.operand is None else (value, self.operand)
@@ -220,6 +222,8 @@ def write(x: Tracer, steps: list, update: Tracer, combine=None) -> None:
     it makes of the old part and the update (ufunc.at's scatter_add, for one)."""
     check_writable(x)
     view = root(x)
+    if any(step.read_only for step in view.steps):
+        raise ValueError("assignment destination is read-only (a view numpy makes read-only)")
     storage = view.storage
     builder, source = storage.trace.builder, user_location()
 

@@ -38,6 +38,13 @@ class Trace:
         self.captured: list = []
         self._lifted: dict = {}  # id(outer Value) -> the parameter Tracer standing for it
 
+    def __call__(self, *args, **kwargs):
+        # a traced array's `trace` attribute is this object, so ndarray.trace() lands here
+        raise UnsupportedError(
+            "the ndarray.trace() method is not supported inside @jit (a traced array's "
+            "`trace` attribute is its trace); call np.trace(x, ...) instead"
+        )
+
     def child(self, name: str) -> "Trace":
         """A trace nested in this one, for a function that a transform or control flow
         turns into a sub-Function; its guards go to this trace when it finishes."""

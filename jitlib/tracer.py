@@ -203,13 +203,17 @@ class Tracer:
 
     # --- numpy protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "at":
-            return dispatch.HANDLED["ufunc.at"](ufunc, *inputs, **kwargs)
-        if method != "__call__":
-            raise _unsupported(f"{ufunc.__name__}.{method}")
-        fn = dispatch.HANDLED.get(ufunc)
+        if method != "__call__":  # at, reduce, accumulate, outer, reduceat
+            handler = dispatch.HANDLED.get(f"ufunc.{method}")
+            if handler is None:
+                raise _unsupported(f"{ufunc.__name__}.{method}")
+            return handler(ufunc, *inputs, **kwargs)
+        fn = dispatch.lookup(ufunc)
         if fn is None:
-            raise _unsupported(ufunc.__name__)
+            raise UnsupportedError(
+                f"{dispatch.qualified_name(ufunc)} is not supported inside @jit; eager numpy "
+                "still works without @jit"
+            )
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -344,6 +348,13 @@ class Tracer:
     def argmin(self, axis=None, out=None, keepdims=False):
         return np.argmin(self, axis, out, keepdims=keepdims)
 
+    def argsort(self, axis=-1, kind=None, order=None, *, stable=None):
+        return np.argsort(self, axis, kind, order, stable=stable)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as numpy's: the sorted array is written into this one."""
+        dispatch.HANDLED["ndarray.sort"](self, axis, kind, order, stable=stable)
+
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
         return np.var(self, axis, dtype, out, ddof, keepdims=keepdims, **kwargs)
 
@@ -367,6 +378,9 @@ class Tracer:
 
     def dot(self, other, out=None):
         return np.dot(self, other, out)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset, axis1, axis2)
 
     def view(self, dtype=None, type=None):
         """ndarray.view(): the same memory, as a new array object."""

@@ -6,26 +6,36 @@ from ir.ops import (
     cumulative,
     custom,
     elementwise,
+    elementwise_more,
     indexing,
     layout,
     linalg,
+    linalg_decomp,
+    linalg_solve,
     reduction,
     scan,
+    sorting,
+    special,
 )
 from ir.ops.creation import Literal
 from ir.ops.table import Op
 
 FAMILIES = (
     elementwise,
+    elementwise_more,
     reduction,
     cumulative,
     layout,
     indexing,
     linalg,
+    linalg_decomp,
+    linalg_solve,
     creation,
     custom,
     control,
     scan,
+    sorting,
+    special,
 )
 
 OPS: dict[str, Op] = {op.name: op for family in FAMILIES for op in family.OPS}

@@ -186,9 +186,10 @@ def host_inputs(fn: Function, eqn: Eqn, producers: dict) -> list:
     sizes are computed inside it), then parameters of `fn` that carry the sizes it uses
     and its inputs' shapes lack (a loop body may use x.shape[0] without x)."""
     inputs = list(dict.fromkeys(x for x in eqn.inputs if not is_free(producers.get(id(x)))))
-    known = set().union(*[shapes.free_symbols(x.type.shape) for x in inputs] or [set()])
+    # a size is read off an input's shape only where it is a whole dim (s1, not s1 - 1)
+    known = {d for x in inputs for d in x.type.shape if isinstance(d, sympy.Symbol)}
     for symbol in sorted(_symbols_in(eqn) - known, key=str):
-        carrier = next(p for p in fn.params if symbol in shapes.free_symbols(p.type.shape))
+        carrier = next(p for p in fn.params if symbol in p.type.shape)
         if carrier not in inputs:
             inputs.append(carrier)
     return inputs

@@ -7,7 +7,7 @@ import numpy as np
 
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import function, promote
+from jitlib.numpy._core import as_tracer, function, promote
 from jitlib.numpy.creation import arange, full, zeros_like
 from jitlib.numpy.layout import _axis, concatenate, reshape
 
@@ -64,9 +64,17 @@ def _along(x, axis: int, index) -> tuple:
 
 
 @function(np.diff)
-def diff(a, n=1, axis=-1):
+def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     a = _tracer(a)
     axis = _axis(axis, a.ndim, "diff")
+    ends = [prepend, a, append]
+    for i in (0, 2):  # a scalar end becomes one slice along `axis`
+        if ends[i] is not np._NoValue:
+            ends[i] = as_tracer(ends[i], a.trace)
+            if ends[i].ndim == 0:
+                ends[i] = np.broadcast_to(ends[i], a.shape[:axis] + (1,) + a.shape[axis + 1 :])
+    if prepend is not np._NoValue or append is not np._NoValue:
+        a = concatenate([x for x in ends if x is not np._NoValue], axis=axis)
     subtract = np.not_equal if a.dtype == np.bool_ else np.subtract
     for _ in range(n):
         a = subtract(a[_along(a, axis, slice(1, None))], a[_along(a, axis, slice(None, -1))])

@@ -11,6 +11,7 @@ from ir.ops import OPS
 from jitlib import inplace
 from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
 from jitlib.numpy._core import as_tracer, function, promote, refuse
+from jitlib.numpy.layout_more import wrapped_indices
 from jitlib.tracer import SymDim, Tracer
 
 
@@ -277,11 +278,14 @@ def getitem(x, index):
 
 
 @function(np.take)
-def take(x, indices, axis=None, out=None, mode=None):
-    refuse("take", {"out=": out is not None, f"mode={mode!r}": mode not in (None, "raise")})
+def take(x, indices, axis=None, out=None, mode="raise"):
+    refuse("take", {"out=": out is not None})
     trace_, (x,), _ = promote(x)
     if axis is None:
         x, axis = np.reshape(x, (-1,)), 0
+    if mode != "raise":  # 'clip' and 'wrap' move every index into range first
+        n = x.shape[axis % x.ndim]
+        indices = wrapped_indices(_array_index(indices, trace_), n, mode, "take")
     index = (slice(None),) * (axis % x.ndim) + (indices,)
     return getitem(x, index)
 

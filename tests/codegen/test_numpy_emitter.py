@@ -178,6 +178,23 @@ def test_row_blocked_code_matches_numpy(fn):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
+def test_block_length_comes_from_a_blocked_parameter_regression():
+    """t holds the row count on its second axis, ahead of x: the block body took its row
+    symbol from t (all the rows), and x's block reshaped to that length failed."""
+
+    def rows_after_their_transpose(t, x):
+        return np.exp(x[:, 0]).reshape(x.shape[0], 1) * 2.0 - x, t * 3.0
+
+    t, x = rand((1, ROWS)), rand((ROWS, 128), seed=1)
+    assert (
+        "for start in range"
+        in numpy_emitter.emit(jl.jit(rows_after_their_transpose).lower(t, x).ir).source
+    )
+    got = jl.jit(rows_after_their_transpose)(t, x)
+    for g, w in zip(got, rows_after_their_transpose(t, x)):
+        np.testing.assert_allclose(g, w, rtol=1e-5)
+
+
 def test_row_blocked_results_do_not_alias_each_other():
     x, b = rand((ROWS, 128)), rand((1, 128), seed=1)
     first, second, _ = jl.jit(repeated_result)(x, b)

@@ -5,8 +5,9 @@ values (one name for every argument, or a tuple with one name per argument); `dt
 lists dtype names (a tuple of names gives one per argument); `shapes` lists argument-shape
 tuples. A 'bool' domain always makes bool arrays and a 'shift' domain always makes integer
 arrays (int64 unless the dtype is already an integer), so index and mask arguments can sit
-next to float ones. `primitive` names the ir.OPS records the case must put in the raw IR
-(the first dtype and first shapes are the ones checked, so list the most general first).
+next to float ones; 'spd' and 'wellcond' make stacks of square matrices. `primitive`
+names the ir.OPS records the case must put in the raw IR (the first dtype and first shapes
+are the ones checked, so list the most general first).
 
 Callables come from numpy or jitlib.numpy (which runs eagerly as numpy outside a trace);
 jnp appears only where plain numpy cannot stay symbolic (creating arrays of traced sizes).
@@ -21,6 +22,9 @@ import jitlib as jl
 import jitlib.numpy as jnp
 
 DOMAINS = ("real", "positive", "unit", "ge1", "int", "nonzero_int", "bool", "shift")
+# square matrices over the last two axes (see test_forward.random_matrices): symmetric
+# positive definite, and diagonally dominant (far from singular)
+DOMAINS += ("spd", "wellcond")
 
 
 @dataclass(frozen=True)
@@ -446,3 +450,32 @@ CASES = [
 from ops.write_cases import CASES as WRITE_CASES  # noqa: E402
 
 CASES += WRITE_CASES
+from ops.sorting_cases import CASES as SORTING_CASES  # noqa: E402
+
+CASES += SORTING_CASES
+from ops.ufunc_method_cases import CASES as UFUNC_METHOD_CASES  # noqa: E402
+
+CASES += UFUNC_METHOD_CASES
+from ops.contraction_cases import CASES as CONTRACTION_CASES  # noqa: E402
+
+CASES += CONTRACTION_CASES
+from ops.misc_cases import CASES as MISC_CASES  # noqa: E402
+
+CASES += MISC_CASES
+from ops.linalg_cases import CASES as LINALG_CASES  # noqa: E402
+
+CASES += LINALG_CASES
+
+# more elementwise, layout and numeric functions (issue 12, item 7), in a file of their own
+from ops.more_cases import CASES as MORE_CASES  # noqa: E402
+
+CASES += MORE_CASES
+from ops.decomp_cases import CASES as DECOMP_CASES  # noqa: E402
+
+CASES += DECOMP_CASES
+from ops.special_cases import CASES as SPECIAL_CASES  # noqa: E402
+
+CASES += SPECIAL_CASES
+from ops.statistics_cases import CASES as STATISTICS_CASES  # noqa: E402
+
+CASES += STATISTICS_CASES

@@ -57,6 +57,8 @@ def random_array(rng: np.random.Generator, arg: Arg) -> np.ndarray:
     domain, dtype, shape = arg
     if domain == "bool" or dtype == "bool":
         return rng.random(shape) < 0.5
+    if domain in MATRIX_DOMAINS:
+        return random_matrices(rng, arg)
     if domain == "shift" and not np.issubdtype(dtype, np.integer):
         dtype = "int64"
     if domain == "nonzero_int":
@@ -67,6 +69,27 @@ def random_array(rng: np.random.Generator, arg: Arg) -> np.ndarray:
         values = rng.standard_normal(shape) * 2.0
     else:
         values = rng.uniform(*FLOAT_RANGE[domain], shape)
+    return np.asarray(values, dtype=dtype)
+
+
+MATRIX_DOMAINS = ("spd", "wellcond")
+
+
+def random_matrices(rng: np.random.Generator, arg: Arg) -> np.ndarray:
+    """A stack of n x n matrices (the last two axes): 'spd' is a @ a^T + n I, symmetric
+    positive definite; 'wellcond' is a + (n + 1) I with entries of a in (-1, 1) (integers
+    in [-2, 2] and 2n + 1 for integer dtypes), strictly diagonally dominant so never
+    singular. `a` is random; integer dtypes get integer matrices."""
+    domain, dtype, shape = arg
+    assert len(shape) >= 2 and shape[-1] == shape[-2], f"{domain} needs square matrices"
+    n = shape[-1]
+    integer = np.issubdtype(dtype, np.integer)
+    if domain == "spd":
+        a = rng.integers(-3, 4, shape) if integer else rng.standard_normal(shape)
+        values = a @ np.swapaxes(a, -1, -2) + n * np.eye(n, dtype=a.dtype)
+    else:
+        a = rng.integers(-2, 3, shape) if integer else rng.uniform(-1.0, 1.0, shape)
+        values = a + (2 * n + 1 if integer else n + 1) * np.eye(n, dtype=a.dtype)
     return np.asarray(values, dtype=dtype)
 
 

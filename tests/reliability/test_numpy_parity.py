@@ -275,9 +275,18 @@ def test_floor_division_and_remainder(fn, args, close, backend):
     check(fn, args, backend, close)
 
 
-def test_fmod_is_refused_not_wrong(backend):
-    with pytest.raises(jl.UnsupportedError, match="fmod"):
-        jitted(np.fmod, (DIVIDEND, DIVISOR), backend)
+FMOD = [  # C's fmod: the sign of the dividend (remainder takes the divisor's)
+    case("int32", np.fmod, DIVIDEND, DIVISOR),
+    case("int64_by_zero", np.fmod, DIVIDEND.astype(np.int64), np.zeros(12, np.int64)),
+    case("float64", np.fmod, F_DIVIDEND, F_DIVISOR),
+    case("float32", np.fmod, F_DIVIDEND.astype(np.float32), F_DIVISOR.astype(np.float32)),
+    case("float32_by_zero", np.fmod, F_DIVIDEND.astype(np.float32), np.float32(0.0)),
+]
+
+
+@pytest.mark.parametrize("fn, args, close", FMOD)
+def test_fmod_matches_numpy(fn, args, close, backend):
+    check(fn, args, backend, close)
 
 
 # --- division by zero ---------------------------------------------------------------------------

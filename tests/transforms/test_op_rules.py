@@ -14,7 +14,7 @@ import inspect
 import numpy as np
 import pytest
 from ops.cases import CASES
-from ops.test_forward import assert_matches, make_args
+from ops.test_forward import MATRIX_DOMAINS, Arg, assert_matches, make_args, random_matrices
 
 import ir
 import jitlib as jl
@@ -202,16 +202,22 @@ def _vmap_params():
                 yield pytest.param(case, shapes, variant, id=f"{case.name}-{dims}-axes{variant}")
 
 
+def _redrawn(rng, case, a, position: int):
+    """Another example like `a`: its values permuted, or, for a matrix domain (whose
+    structure a permutation breaks), drawn afresh."""
+    domain = case.domain if isinstance(case.domain, str) else case.domain[position]
+    if domain in MATRIX_DOMAINS:
+        return random_matrices(rng, Arg(domain, a.dtype.name, a.shape))
+    return np.asarray(rng.permutation(a.ravel()).reshape(a.shape), a.dtype)
+
+
 @pytest.mark.parametrize("case, shapes, variant", list(_vmap_params()))
 def test_vmap_matches_loop_and_stack(case, shapes, variant):
     dtype = case.dtypes[0]
     examples = [make_args(case, dtype, shapes) for _ in range(BATCH)]
     if BATCH > 1:  # distinct examples: redraw with other seeds
         rng = np.random.default_rng(SEED)
-        examples = [
-            [np.asarray(rng.permutation(a.ravel()).reshape(a.shape), a.dtype) for a in ex]
-            for ex in examples
-        ]
+        examples = [[_redrawn(rng, case, a, i) for i, a in enumerate(ex)] for ex in examples]
     axes = _axes(variant, examples[0])
     batched = []
     for i, axis in enumerate(axes):
@@ -238,7 +244,7 @@ def test_vmap_matches_loop_and_stack(case, shapes, variant):
 # Python int, on either side: its rules must compute in the float dtype (an int32 divisor's
 # reciprocal in integers is 0).
 OTHER_KINDS = ("int32", "int64", "bool", "python_int")
-DIVIDES_BY_Y = {"divide", "floor_divide", "remainder"}  # y is never 0 (nor False) there
+DIVIDES_BY_Y = {"divide", "floor_divide", "remainder", "fmod"}  # y is never 0 (nor False) there
 X_SHAPE, OTHER_SHAPE = (3, 1), (4,)  # both broadcast: the result is (3, 4)
 
 

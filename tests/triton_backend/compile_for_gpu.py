@@ -19,7 +19,7 @@ from triton.compiler import ASTSource  # noqa: E402
 
 import jitlib as jl  # noqa: E402
 from benchmarks import workloads  # noqa: E402
-from codegen import triton_emitter, triton_runtime, triton_scatter  # noqa: E402
+from codegen import triton_emitter, triton_runtime, triton_scatter, triton_sort  # noqa: E402
 
 TYPES = {
     "float16": "fp16",
@@ -56,6 +56,11 @@ def _extra():
         ("scatters", _scatters, (x, idx, x[:4] * 2)),
         ("slice_writes", _slice_writes, (x,)),
         ("int_scatters", _scatters, (ints.astype(np.int64), idx[:3], ints[:3].astype(np.int64))),
+        (
+            "sorts",
+            lambda x, a, h: (np.sort(x, axis=0), np.argsort(a), np.sort(h)),
+            (x, ints, x.astype(np.float16)),
+        ),
     ]
 
 
@@ -95,7 +100,7 @@ def main() -> int:
         for looped in (False, True):
             triton_emitter.MAX_ROW_BLOCK = 8 if looped else 8192
             kernel = triton_emitter.emit(lowered.ir)
-            modules = (sys.modules[kernel.fn.__module__], triton_scatter)
+            modules = (sys.modules[kernel.fn.__module__], triton_scatter, triton_sort)
             launches = []
             for module in modules:
                 for attr, value in list(vars(module).items()):

@@ -187,3 +187,17 @@ def test_an_augmented_write_through_a_view_is_one_write_regression():
     the view's own values back, which simplify drops (it was a second kernel per row)."""
     source = launcher(running, rand(5, 4))
     assert source.count("_pointwise[") == 5  # the array with row 0 written, then 4 rows
+
+
+def test_a_device_scatter_at_an_index_made_from_a_size_regression():
+    """The gradient of x[n - 1] scatters at the size n - 1, a value kernels compute where
+    they use it: the device scatter named it without making it (NameError)."""
+
+    def last_row_energy(x):
+        return (np.take(x, x.shape[0] - 1, axis=0) ** 2).sum()
+
+    x = rand(4, 3).astype(np.float64)
+    got = jl.jit(jl.grad(last_row_energy), backend="triton")(x)
+    want = np.zeros_like(x)
+    want[-1] = 2 * x[-1]
+    np.testing.assert_allclose(got, want, rtol=1e-12)

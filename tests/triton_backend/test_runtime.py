@@ -1,6 +1,8 @@
 """The Triton runtime's pieces that the op tables do not reach: the int32 size limit, the
 interpreter's host adapter, and backend selection."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,26 @@ def test_fallbacks_that_cupy_has_run_as_cupy_calls():
     scatter = [e for e in index.lower(x).ir.eqns if e.op.name == "scatter_add"]
     ops["scatter_add"] = triton_emitter.runs_on_device(scatter[0], ArrayModule)
     assert ops == {"cumsum": True, "arcsin": True, "scatter_add": False}
+
+
+def test_linalg_fallbacks_run_as_cupy_calls_where_the_module_has_them():
+    """A numpy.linalg primitive (solve) runs on the device when the array module's
+    `linalg` has the function, and on the host when the module lacks it."""
+    from codegen import triton_emitter
+
+    class WithLinalg:  # as cupy: a linalg submodule holding solve
+        linalg = types.SimpleNamespace(solve=np.linalg.solve)
+
+    class WithoutLinalg:
+        cumsum = np.cumsum
+
+    class LinalgWithoutSolve:
+        linalg = types.SimpleNamespace(inv=np.linalg.inv)
+
+    a = np.random.default_rng(3).standard_normal((3, 3)) + 3 * np.eye(3)
+    lowered = jl.jit(np.linalg.solve, backend="numpy").lower(a, a[0]).ir
+    (solve,) = [e for e in lowered.eqns if not triton_emitter.supported(e)]
+    assert solve.op.name == "solve"
+    assert triton_emitter.runs_on_device(solve, WithLinalg)
+    assert not triton_emitter.runs_on_device(solve, WithoutLinalg)
+    assert not triton_emitter.runs_on_device(solve, LinalgWithoutSolve)
