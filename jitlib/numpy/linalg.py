@@ -7,6 +7,12 @@ from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError
 from jitlib.numpy._core import function, promote, refuse
 from jitlib.numpy.contractions import dot_nd
+from jitlib.numpy.linalg_api import (  # noqa: F401
+    matrix_norm,
+    tensorinv,
+    tensorsolve,
+    vector_norm,
+)
 
 # numpy.linalg's names live here too, so jitlib.numpy.linalg.solve works as np.linalg.solve
 from jitlib.numpy.linalg_decomp import (  # noqa: F401

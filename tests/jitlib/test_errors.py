@@ -132,8 +132,8 @@ def fft(x):
     return np.fft.fft(x)  # <- fft
 
 
-def tensorinv(x):
-    return np.linalg.tensorinv(x.reshape(2, 2, 4), ind=2) + 1.0  # <- tensorinv
+def histogramdd(x):
+    return np.histogramdd(x.T)  # <- histogramdd
 
 
 def histogram2d(x):
@@ -144,7 +144,7 @@ def histogram2d(x):
     "fn, marker, name",
     [
         (fft, "# <- fft", "numpy.fft.fft"),
-        (tensorinv, "# <- tensorinv", "numpy.linalg.tensorinv"),
+        (histogramdd, "# <- histogramdd", "numpy.histogramdd"),
         (histogram2d, "# <- histogram2d", "numpy.histogram2d"),
     ],
 )

@@ -77,6 +77,29 @@ def _chain(*arrays):
     return np.linalg.multi_dot(list(arrays))
 
 
+def _last_axes(x, y):
+    """numpy.linalg's array-API names, on the last axes."""
+    return (
+        np.linalg.cross(x, y),
+        np.linalg.diagonal(x, offset=1),
+        np.linalg.trace(y, offset=-1),
+        np.linalg.tensordot(x, y, axes=1),
+    )
+
+
+def _array_api_norms(x):
+    return (
+        np.linalg.matrix_norm(x, ord=1, keepdims=True),
+        np.linalg.matrix_norm(x),
+        np.linalg.vector_norm(x, axis=(0, 2), ord=3, keepdims=True),
+        np.linalg.vector_norm(x),
+    )
+
+
+def _tensor_inverse_and_solve(a, b):
+    return np.linalg.tensorinv(a.reshape(2, 3, 6)), np.linalg.tensorsolve(a.reshape(2, 3, 6), b)
+
+
 # One record per line, as STYLE.md section 6 asks: the formatter would split them.
 # fmt: off
 CASES = [
@@ -109,5 +132,8 @@ CASES = [
     OpCase(name="vecmat", fn=np.vecmat, primitive=("multiply", "sum"), dtypes=FLOATS + ("int32",), shapes=VECMAT),
     OpCase(name="matrix_transpose", fn=np.matrix_transpose, primitive="transpose", dtypes=FLOATS + ("int32",), shapes=(((2, 3),), ((2, 3, 4),), ((1, 0, 2),))),
     OpCase(name="linalg_matrix_transpose", fn=np.linalg.matrix_transpose, primitive="transpose", shapes=(((3, 2),), ((2, 1, 4, 3),))),
+    OpCase(name="linalg_last_axes", fn=_last_axes, primitive=("take", "matmul"), shapes=(((3, 3), (3, 3)), ((2, 3, 3), (3, 3)))),
+    OpCase(name="linalg_array_api_norms", fn=_array_api_norms, primitive=("absolute", "sqrt"), shapes=(((2, 3, 4),), ((3, 2, 2),))),
+    OpCase(name="linalg_tensor_inverse", fn=_tensor_inverse_and_solve, primitive=("inv", "solve"), domain=("wellcond", "real"), shapes=(((6, 6), (2, 3)),)),
 ]
 # fmt: on
