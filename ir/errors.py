@@ -12,3 +12,8 @@ class ShapeError(IRError, ValueError):
 
 class UnsupportedError(IRError):
     """An op, dtype or argument the IR cannot express."""
+
+
+class CheckFailed(IRError, ValueError):
+    """A `check` of values found what numpy raises for (a histogram range that is not
+    finite), at run time."""

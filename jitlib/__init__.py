@@ -20,6 +20,7 @@ from jitlib.errors import (
     ShapeMismatchError,
     TransformError,
     UnsupportedError,
+    ValueCheckError,
 )
 from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
 from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
@@ -39,6 +40,7 @@ __all__ = [
     "ShapeMismatchError",
     "TransformError",
     "UnsupportedError",
+    "ValueCheckError",
     "cond",
     "custom_jvp",
     "custom_vjp",

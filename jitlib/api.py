@@ -18,7 +18,13 @@ from ir import dtypes, shapes
 from ir.passes import optimize
 from jitlib import backends, inplace, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature
-from jitlib.errors import AliasingError, ArgumentError, IndexOutOfBoundsError, UnsupportedError
+from jitlib.errors import (
+    AliasingError,
+    ArgumentError,
+    IndexOutOfBoundsError,
+    UnsupportedError,
+    ValueCheckError,
+)
 from jitlib.numpy._core import as_tracer
 from jitlib.trace import Trace
 from jitlib.trace import current as current_trace
@@ -215,11 +221,14 @@ def _run(compiled, arrays):
     """Call generated code; what it refuses at run time (an array too large for the Triton
     backend's int32 indices) reaches the user as jl.UnsupportedError, and an index out of
     range (numpy's IndexError in a gather or scatter) as jl.IndexOutOfBoundsError, still an
-    IndexError, naming the user's line it came from."""
+    IndexError, and a failed `check` of values as jl.ValueCheckError, still a ValueError,
+    each naming the user's line it came from."""
     try:
         return compiled(*arrays)
     except ir.errors.UnsupportedError as error:
         raise UnsupportedError(str(error)) from None
+    except ir.errors.CheckFailed as error:
+        raise ValueCheckError(str(error), _generated_source(error)) from None
     except IndexError as error:
         if isinstance(error, IndexOutOfBoundsError):
             raise

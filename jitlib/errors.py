@@ -45,6 +45,11 @@ class IndexOutOfBoundsError(ShapeMismatchError, IndexError):
     """An index outside the array (also an IndexError, as numpy's is)."""
 
 
+class ValueCheckError(JitError, ValueError):
+    """Values numpy raises for, found at run time (a histogram range from data holding inf
+    or nan); also a ValueError, as numpy's is."""
+
+
 class AliasingError(JitError):
     """A jitted function that writes to an argument was given arguments sharing memory."""
 

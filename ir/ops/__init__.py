@@ -1,6 +1,7 @@
 """The op table: every primitive, one record each, gathered from the family modules."""
 
 from ir.ops import (
+    check,
     control,
     creation,
     cumulative,
@@ -33,6 +34,7 @@ FAMILIES = (
     creation,
     custom,
     control,
+    check,
     scan,
     sorting,
     special,

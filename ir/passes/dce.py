@@ -7,8 +7,8 @@ from ir.core import Eqn, Function
 
 def checks_indices(eqn: Eqn) -> bool:
     """A gather or scatter: a run checks its indices' range (constant indices too, which
-    may be in range for one size of a signature and not another)."""
-    return bool({"gather", "scatter"} & eqn.op.tags)
+    may be in range for one size of a signature and not another); a `check` of values."""
+    return bool({"gather", "scatter", "check"} & eqn.op.tags)
 
 
 def dce(fn: Function) -> Function:

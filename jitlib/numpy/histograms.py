@@ -6,6 +6,7 @@ import operator
 
 import numpy as np
 
+from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError, UnsupportedError
 from jitlib.numpy._core import as_tracer, astype, dtype_name, function, promote, same_dtype
 from jitlib.numpy.creation import arange
@@ -47,10 +48,13 @@ def _fixed_edges(a: Tracer, count: int, first, last) -> Tracer:
 
 def _data_edges(a: Tracer, count: int) -> Tracer:
     """Edges from a's min to its max as numpy's linspace computes them: i * step + first
-    with step = (last - first) / count, the last edge exactly `last`. numpy raises where
-    the data hold inf or NaN, which jit cannot check while tracing."""
+    with step = (last - first) / count, the last edge exactly `last`. Where the data hold
+    inf or NaN numpy raises ValueError: the run checks it."""
     dtype = dtype_name(a) if a.dtype.kind == "f" else "float64"
     low, high = astype(np.min(a), dtype), astype(np.max(a), dtype)
+    bad = ~(np.isfinite(low) & np.isfinite(high))
+    message = "autodetected range of the histogram's data is not finite (inf or nan)"
+    low = a.trace.bind(OPS["check"], low, bad, message=message)
     same = low == high  # an empty range is widened by 0.5 each side
     first = np.where(same, low - 0.5, low)
     last = np.where(same, high + 0.5, high)

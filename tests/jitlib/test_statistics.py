@@ -105,6 +105,31 @@ def test_histogram_refusals_and_checks():
     _raises(jl.ShapeMismatchError, "shape of a", lambda x: np.histogram(x, 3, weights=x[:2]), x)
 
 
+def histogram_of(x):
+    return np.histogram(x, 4)  # <- histogram of
+
+
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_histogram_of_data_holding_inf_or_nan_raises_as_numpy_regression(backend, bad):
+    """The range comes from the data: numpy raises ValueError where it is not finite, and
+    jit gave counts instead. The run now checks it (the `check` primitive), also per example
+    under vmap; finite data still give numpy's histogram."""
+    x = RNG.standard_normal(9)
+    y = x.copy()
+    y[4] = bad
+    with pytest.raises(ValueError):
+        histogram_of(y)
+    with pytest.raises(jl.ValueCheckError, match="not finite") as info:
+        jl.jit(histogram_of, backend=backend)(y)
+    assert isinstance(info.value, ValueError) and "# <- histogram of" in str(info.value)
+    with pytest.raises(jl.ValueCheckError):
+        jl.jit(jl.vmap(histogram_of), backend=backend)(np.stack([x, y]))
+    counts, edges = jl.jit(histogram_of, backend=backend)(x)
+    np.testing.assert_array_equal(counts, histogram_of(x)[0])
+    np.testing.assert_allclose(edges, histogram_of(x)[1], rtol=1e-12)
+
+
 def test_quantile_checks():
     x = RNG.standard_normal((2, 5))
     _raises(ValueError, r"range \[0, 1\]", lambda x: np.quantile(x, 1.5), x)

@@ -93,7 +93,7 @@ CASES = [
     OpCase(name="nan_reductions", fn=nan_reductions, primitive=("isnan", "sum", "prod", "cumsum", "cumprod", "max", "min"), dtypes=F64, shapes=(((3, 4),), ((3, 6),))),
     OpCase(name="all_nan_slices", fn=all_nan_slices, primitive=("isnan", "argsort"), dtypes=F64, shapes=(((3, 4),),)),
     OpCase(name="nan_integers", fn=nan_integers, primitive=("argmax", "argmin", "argsort"), domain="int", dtypes=INTS, shapes=(((3, 4),),)),
-    OpCase(name="histograms", fn=histograms, primitive=("max", "min", "greater_equal"), domain=("real", "positive"), dtypes=F64 + (("int32", "float64"),), shapes=(((3, 4), (3, 4)), ((7,), (7,)))),
+    OpCase(name="histograms", fn=histograms, primitive=("max", "min", "greater_equal", "check"), domain=("real", "positive"), dtypes=F64 + (("int32", "float64"),), shapes=(((3, 4), (3, 4)), ((7,), (7,)))),
     OpCase(name="order_statistics", fn=order_statistics, primitive=("argsort", "take_along_axis"), domain=("real", "unit"), dtypes=F64, shapes=(((4, 3), (2,)), ((3, 5, 2), ()))),
     OpCase(name="quantile_methods", fn=quantile_methods, primitive=("argsort", "take_along_axis"), dtypes=F64, shapes=(((3, 4),), ((5, 2),))),
     OpCase(name="nan_order", fn=nan_order, primitive=("argsort", "take_along_axis"), dtypes=F64, shapes=(((3, 5),), ((2, 3, 4),))),
