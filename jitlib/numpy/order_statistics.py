@@ -8,7 +8,8 @@ import numpy as np
 
 from ir import shapes
 from ir.errors import ShapeError
-from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
+from ir.ops import OPS
+from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError
 from jitlib.numpy import statistics
 from jitlib.numpy._core import as_tracer, astype, dtype_name, function, promote, refuse
 from jitlib.tracer import Tracer
@@ -108,7 +109,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=np._NoValu
 # --- np.quantile and np.percentile --------------------------------------------------------
 class Quantiles:
     """q as numpy reads it: `weak` for a Python int or float (the result keeps a's float
-    dtype), checked to lie in [0, 1] when known; a traced q gives NaN where it does not."""
+    dtype), checked to lie in [0, 1]: while tracing when known, else when the function runs."""
 
     def __init__(self, q, scale: float, trace_):
         self.weak = type(q) in (int, float)
@@ -129,9 +130,6 @@ class Quantiles:
         virtual index in: q's own float dtype, float64 for integers or a Python number."""
         dtype = "float64" if self.weak or self.integer else dtype_name(self.value)
         return np.reshape(astype(self.value, dtype), self.shape + (1,) * (kept_ndim + 1))
-
-    def outside(self, kept_ndim: int) -> Tracer:
-        return np.reshape((self.value < 0) | (self.value > 1), self.shape + (1,) * kept_ndim)
 
 
 def _virtual_index(method: str, n: Tracer, q: Tracer) -> Tracer:
@@ -222,19 +220,18 @@ def _quantile(a, q, axis, method: str, keepdims: bool, ignore_nan: bool, name: s
     if ignore_nan and ordered.dtype.kind == "f":  # and for a row of NaN alone
         result = np.where(count[..., 0] == 0, np.nan, result)
     if quantiles.traced:
-        result = _refuse_outside(result, quantiles, kept_ndim, name)
+        result = _checked_q(result, quantiles, scale)
     return lined.finish(result, quantiles.shape, keepdims)
 
 
-def _refuse_outside(result: Tracer, quantiles: Quantiles, kept_ndim: int, name: str):
-    """numpy raises for q outside [0, 1], which a traced q cannot be checked for while
-    tracing: such q give NaN, and integer results (which cannot hold NaN) are refused."""
-    if result.dtype.kind != "f":
-        raise UnsupportedError(
-            f"numpy.{name} of an integer array with a traced q and a discrete method: "
-            "numpy checks q when it runs; pass q as a constant, or use method='linear'"
-        )
-    return np.where(quantiles.outside(kept_ndim), np.nan, result)
+def _checked_q(result: Tracer, quantiles: Quantiles, scale: float) -> Tracer:
+    """numpy raises for q outside [0, 1] (or NaN); a traced q is checked when the function
+    runs (jl.ValueCheckError, a ValueError)."""
+    what, limit = ("Percentiles", 100) if scale != 1 else ("Quantiles", 1)
+    q = quantiles.value
+    bad = ~((q >= 0) & (q <= 1))
+    message = f"{what} must be in the range [0, {limit}]"
+    return result.trace.bind(OPS["check"], result, bad, message=message)
 
 
 def _quantile_function(name: str, numpy_function, ignore_nan: bool, scale: float):
