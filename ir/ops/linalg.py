@@ -5,7 +5,7 @@ import numpy as np
 from ir import dtypes, shapes
 from ir.core import Type
 from ir.errors import ShapeError
-from ir.ops import rules
+from ir.ops import matrix, rules
 from ir.ops.table import Op
 
 
@@ -25,12 +25,6 @@ def _matmul_shape(x: Type, y: Type) -> Type:
     return Type(dtype, batch + (x.shape[-2], y.shape[-1]))
 
 
-def _swapped(e, x):
-    """x with its last two axes exchanged (the matrix transpose of each batch element)."""
-    axes = tuple(range(x.type.ndim - 2)) + (x.type.ndim - 1, x.type.ndim - 2)
-    return e.transposed(x, axes)
-
-
 def _matmul_jvp(e, primals, tangents, outs):
     # d(x @ y) = dx @ y + x @ dy
     (x, y), (tx, ty), (out,) = primals, tangents, outs
@@ -45,8 +39,8 @@ def _matmul_vjp(e, cts, primals, outs):
     # x @ y contracts x's last axis with y's second to last: ct @ y^T and x^T @ ct, summed
     # over the batch dims that broadcasting stretched
     (ct,), (x, y) = cts, primals
-    ct_x = e.sum_to(e.matmul(ct, _swapped(e, y)), x.type) if rules.is_float(x.type.dtype) else None
-    ct_y = e.sum_to(e.matmul(_swapped(e, x), ct), y.type) if rules.is_float(y.type.dtype) else None
+    ct_x = e.sum_to(e.matmul(ct, matrix.mT(e, y)), x.type) if rules.is_float(x.type.dtype) else None
+    ct_y = e.sum_to(e.matmul(matrix.mT(e, x), ct), y.type) if rules.is_float(y.type.dtype) else None
     return ct_x, ct_y
 
 

@@ -283,12 +283,6 @@ def _qr_vjp(e, cts, primals, outs, *, mode):
 
 
 # --- batching -----------------------------------------------------------------------------
-def _stack_batch(e, args, batched, size, **params):
-    """The batch axis is one more stack axis: the op applies as it is."""
-    (a,) = args
-    return e.bind(e.op, a, **params)
-
-
 OPS = [
     Op(
         name="eigh",
@@ -296,7 +290,7 @@ OPS = [
         impl=np.linalg.eigh,
         jvp=_eigh_jvp,
         vjp=_eigh_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
     Op(
@@ -305,7 +299,7 @@ OPS = [
         impl=np.linalg.svd,
         jvp=_svd_jvp,
         vjp=_svd_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
     Op(
@@ -314,7 +308,7 @@ OPS = [
         impl=np.linalg.qr,
         jvp=_qr_jvp,
         vjp=_qr_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
 ]

@@ -9,7 +9,7 @@ import numpy as np
 from ir import shapes
 from ir.core import Type
 from ir.errors import ShapeError
-from ir.ops import rules
+from ir.ops import matrix, rules
 from ir.ops.table import Op
 
 FLOAT_DTYPES = ("float32", "float64")
@@ -57,12 +57,6 @@ def _solve_shape(a: Type, b: Type) -> Type:
 
 
 # --- helpers for the rules ----------------------------------------------------------------
-def _mT(e, x):
-    """Each matrix of the stack transposed."""
-    axes = tuple(range(x.type.ndim - 2)) + (x.type.ndim - 1, x.type.ndim - 2)
-    return e.transposed(x, axes)
-
-
 def _matrix_shaped(e, x, ndim: int):
     """A per-matrix scalar (shape `...`) with two size-1 axes appended, to scale matrices."""
     return e.reshaped(x, x.type.shape + (1,) * ndim)
@@ -76,7 +70,7 @@ def _trace_of_product(e, x, y):
 
 def _inverse_transposed(e, a):
     """A^-T, the gradient of log|det A| (computed by one inv)."""
-    return _mT(e, e.inv(a))
+    return matrix.mT(e, e.inv(a))
 
 
 # --- solve: X = A^-1 B --------------------------------------------------------------------
@@ -90,8 +84,8 @@ def _solve_jvp(e, primals, tangents, outs):
 def _solve_vjp(e, cts, primals, outs):
     # ct_B = A^-T ct, ct_A = -ct_B X^T, each summed over the stack axes it was broadcast on
     (ct,), (a, b), (x,) = cts, primals, outs
-    ct_b = e.solve(_mT(e, a), ct)
-    ct_a = e.negative(e.matmul(ct_b, _mT(e, x)))
+    ct_b = e.solve(matrix.mT(e, a), ct)
+    ct_a = e.negative(e.matmul(ct_b, matrix.mT(e, x)))
     return e.sum_to(ct_a, a.type), e.sum_to(ct_b, b.type)
 
 
@@ -105,7 +99,7 @@ def _inv_jvp(e, primals, tangents, outs):
 def _inv_vjp(e, cts, primals, outs):
     # the transpose of the JVP: ct_A = -X^T ct X^T
     (ct,), (x,) = cts, outs
-    x_t = _mT(e, x)
+    x_t = matrix.mT(e, x)
     return (e.negative(e.matmul(e.matmul(x_t, ct), x_t)),)
 
 
@@ -142,7 +136,7 @@ def _symmetrized(e, x):
     """(x + x^T) / 2: numpy reads only A's lower triangle, so the rules take the derivative
     along symmetric directions, as autograd and JAX do."""
     half = e.const(0.5, x.type.dtype)
-    return e.multiply(e.add(x, _mT(e, x)), half)
+    return e.multiply(e.add(x, matrix.mT(e, x)), half)
 
 
 def _phi(e, x):
@@ -159,26 +153,20 @@ def _cholesky_jvp(e, primals, tangents, outs):
     # dL = L Phi(L^-1 dA L^-T) for symmetric dA (Murray 2016, eq. 9)
     (t,), (lower,) = tangents, outs
     left = e.solve(lower, _symmetrized(e, t))  # L^-1 dA
-    inner = _mT(e, e.solve(lower, _mT(e, left)))  # (L^-1 (L^-1 dA)^T)^T = L^-1 dA L^-T
+    inner = matrix.mT(e, e.solve(lower, matrix.mT(e, left)))  # (L^-1 (L^-1 dA)^T)^T = L^-1 dA L^-T
     return e.matmul(lower, _phi(e, inner))
 
 
 def _cholesky_vjp(e, cts, primals, outs):
     # the transpose of the JVP: ct_A = sym(L^-T Phi(L^T ct) L^-1)
     (ct,), (lower,) = cts, outs
-    lower_t = _mT(e, lower)
+    lower_t = matrix.mT(e, lower)
     inner = _phi(e, e.matmul(lower_t, ct))
     right = e.solve(lower_t, inner)  # L^-T Phi
-    return (_symmetrized(e, _mT(e, e.solve(lower_t, _mT(e, right)))),)
+    return (_symmetrized(e, matrix.mT(e, e.solve(lower_t, matrix.mT(e, right)))),)
 
 
 # --- batching -----------------------------------------------------------------------------
-def _stack_batch(e, args, batched, size):
-    """The batch axis is one more stack axis: the op applies as it is."""
-    (a,) = args
-    return e.bind(e.op, a)
-
-
 def _solve_batch(e, args, batched, size):
     """Stack axes broadcast as elementwise operands do: size-1 axes after a batch axis
     line the two operands' stacks up."""
@@ -201,7 +189,7 @@ OPS = [
         impl=np.linalg.inv,
         jvp=_inv_jvp,
         vjp=_inv_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
     Op(
@@ -210,7 +198,7 @@ OPS = [
         impl=np.linalg.det,
         jvp=_det_jvp,
         vjp=_det_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
     Op(
@@ -219,7 +207,7 @@ OPS = [
         impl=np.linalg.slogdet,
         jvp=_slogdet_jvp,
         vjp=_slogdet_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
     Op(
@@ -228,7 +216,7 @@ OPS = [
         impl=np.linalg.cholesky,
         jvp=_cholesky_jvp,
         vjp=_cholesky_vjp,
-        batch=_stack_batch,
+        batch=matrix.stack_batch,
         tags=frozenset({"linalg"}),
     ),
 ]

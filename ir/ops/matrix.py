@@ -1,6 +1,7 @@
-"""IR-builder helpers the matrix decompositions' rules share (ir/ops/linalg_decomp.py):
-transposes, masks and diagonals of stacks of matrices, and the tangent of the extra
-columns of full_matrices / mode='complete' factors.
+"""IR-builder helpers the rules of the matrix ops share (matmul, ir/ops/linalg_solve.py,
+ir/ops/linalg_decomp.py): transposes, masks and diagonals of stacks of matrices, the batch
+rule of an op on stacks, and the tangent of the extra columns of full_matrices /
+mode='complete' factors.
 """
 
 from ir import shapes
@@ -10,6 +11,12 @@ def mT(e, x):
     """Each matrix of the stack transposed."""
     axes = tuple(range(x.type.ndim - 2)) + (x.type.ndim - 1, x.type.ndim - 2)
     return e.transposed(x, axes)
+
+
+def stack_batch(e, args, batched, size, **params):
+    """The batch axis is one more stack axis: the op applies as it is."""
+    (a,) = args
+    return e.bind(e.op, a, **params)
 
 
 def index_grid(e, n):
