@@ -11,7 +11,8 @@ from jitlib.numpy._core import astype, function, promote, refuse
 from jitlib.tracer import Tracer
 
 
-def _axes(x: Tracer, axis) -> tuple:
+def reduction_axes(x: Tracer, axis) -> tuple:
+    """numpy's `axis` (None, an int or a tuple) as sorted non-negative axes of x."""
     try:
         return shapes.normalize_axes(axis, x.ndim)
     except ShapeError as error:
@@ -32,7 +33,7 @@ def _reduce(name: str, x, axis, keepdims: bool, dtype=None) -> Tracer:
     trace_, (x,), weak = promote(x)
     if dtype is not None:
         x = astype(x, dtype, name)
-    axes = _axes(x, axis)
+    axes = reduction_axes(x, axis)
     result = trace_.bind(OPS[name], x, axis=axes, weak=weak)
     return _keep(x, result, axes) if keepdims else result
 
@@ -74,7 +75,7 @@ def _arg(name: str, numpy_function):
         if axis is None:  # over the flattened array; keepdims keeps every axis of x as 1
             result = reduce(np.reshape(x, (-1,)), axis=0)
             return _keep(x, result, tuple(range(x.ndim))) if keepdims else result
-        (axis,) = _axes(x, axis)
+        (axis,) = reduction_axes(x, axis)
         result = trace_.bind(OPS[name], x, axis=axis)
         return _keep(x, result, (axis,)) if keepdims else result
 
@@ -86,7 +87,8 @@ argmax = _arg("argmax", np.argmax)
 argmin = _arg("argmin", np.argmin)
 
 
-def _count(x: Tracer, axes: tuple):
+def element_count(x: Tracer, axes: tuple):
+    """How many elements of x the axes hold (a size: symbolic where x's shape is)."""
     total = 1
     for i in axes:
         total = x.shape[i] * total
@@ -100,7 +102,7 @@ def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     if dtype is None and x.value.type.dtype in ("bool", "int32", "int64"):
         dtype = "float64"  # numpy averages integers in float64
     total = _reduce("sum", x, axis, keepdims, dtype)
-    return np.divide(total, trace_.dim(_count(x, _axes(x, axis))))
+    return np.divide(total, trace_.dim(element_count(x, reduction_axes(x, axis))))
 
 
 @function(np.var)
@@ -109,7 +111,7 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     trace_, (x,), _ = promote(x)
     centered = x - mean(x, axis=axis, dtype=dtype, keepdims=True)
     squares = np.sum(centered * centered, axis=axis, keepdims=keepdims)
-    count = trace_.dim(_count(x, _axes(x, axis)))
+    count = trace_.dim(element_count(x, reduction_axes(x, axis)))
     return np.divide(squares, count - ddof if ddof else count)
 
 
@@ -131,7 +133,7 @@ def _cumulative(name: str, numpy_function):
             x = astype(x, dtype, name)
         if axis is None:
             x, axis = np.reshape(x, (-1,)), 0
-        (axis,) = _axes(x, axis)
+        (axis,) = reduction_axes(x, axis)
         return trace_.bind(OPS[name], x, axis=axis, weak=weak)
 
     accumulate.__name__ = name

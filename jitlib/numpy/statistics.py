@@ -5,7 +5,6 @@ medians and quantiles in order_statistics.py."""
 import numpy as np
 
 from ir import shapes
-from ir.errors import ShapeError
 from jitlib.errors import ShapeMismatchError, UnsupportedError
 from jitlib.numpy import reductions
 from jitlib.numpy._core import (
@@ -24,20 +23,6 @@ from jitlib.tracer import Tracer
 FLOAT_KINDS = ("float16", "float32", "float64", "bfloat16")
 
 
-def _axes(x: Tracer, axis) -> tuple:
-    try:
-        return shapes.normalize_axes(axis, x.ndim)
-    except ShapeError as error:
-        raise ShapeMismatchError(f"axis {axis} of {x.value.type}: {error}") from None
-
-
-def _count(x: Tracer, axes: tuple):
-    total = 1
-    for i in axes:
-        total = x.shape[i] * total
-    return total
-
-
 def _is_float(x: Tracer) -> bool:
     return x.value.type.dtype in FLOAT_KINDS
 
@@ -52,7 +37,10 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
     if weights is None:
         avg = reductions.mean(a, axis=axes, keepdims=keepdims)
         # numpy's scale is the number of elements averaged, in the result's dtype
-        scale = astype(trace_.dim(_count(a, _axes(a, axes))), dtype_name(avg))
+        scale = astype(
+            trace_.dim(reductions.element_count(a, reductions.reduction_axes(a, axes))),
+            dtype_name(avg),
+        )
     else:
         weights = _weights_along(a, as_tracer(weights, trace_of(a, weights)), order)
         kinds = [np.dtype(dtype_name(a)), np.dtype(dtype_name(weights))]
@@ -71,7 +59,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
 
 def _axis_order(x: Tracer, axis) -> tuple:
     """axis as a tuple of non-negative axes in the order given (weights follow it)."""
-    _axes(x, axis)  # checks the axes
+    reductions.reduction_axes(x, axis)  # checks the axes
     return tuple(shapes.normalize_axis(i, x.ndim) for i in np.atleast_1d(axis).tolist())
 
 

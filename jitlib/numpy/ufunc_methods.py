@@ -7,6 +7,7 @@ import numpy as np
 from jitlib import control, dispatch
 from jitlib.errors import UnsupportedError
 from jitlib.numpy._core import astype, is_traced, promote, refuse
+from jitlib.numpy.reductions import reduction_axes
 from jitlib.tracer import Tracer
 
 # ufunc.reduce with a reduction primitive of the same meaning (and numpy's dtypes)
@@ -81,11 +82,6 @@ def _fold(fn, x: Tracer, initial, keep_all: bool, identity=None):
     return np.concatenate([first[None], partials]) if keep_all else carry
 
 
-def _axes_of(x: Tracer, axis) -> tuple:
-    axes = range(x.ndim) if axis is None else (axis,) if np.ndim(axis) == 0 else axis
-    return tuple(sorted(int(a) % max(x.ndim, 1) for a in axes))
-
-
 def _masked(ufunc, x: Tracer, where, initial):
     """x where `where` holds, else a value that leaves the fold unchanged: the identity, or
     for max/min (idempotent, without one) `initial`, which the fold meets anyway."""
@@ -125,7 +121,7 @@ def reduce(ufunc, array, axis=0, dtype=None, out=None, keepdims=False, **kwargs)
         x = astype(x, dtype, f"{ufunc.__name__}.reduce")
     if where is not True:
         x = _masked(ufunc, x, where, initial)
-    axes = _axes_of(x, axis)
+    axes = reduction_axes(x, axis)
     if ufunc in _REDUCTIONS and not any(_empty(x, i) for i in axes):
         result = _REDUCTIONS[ufunc](x, axis=axes)
         if initial is not _NO_VALUE:
