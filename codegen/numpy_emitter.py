@@ -6,6 +6,7 @@ live view shares: never into the caller's arrays or embedded constants. An equat
 holding sub-functions (a branch, a loop body) gets each as a nested def just before it.
 """
 
+import collections
 import linecache
 import math
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from codegen import numpy_chunking
+from codegen import numpy_chunking, numpy_runtime
 from ir import Function, as_text, shapes
 from ir.core import Eqn, Value, sub_functions
 from ir.ops import OPS, Literal
@@ -80,6 +81,7 @@ class _Emitter:
         self.defined: set = set()  # ids of the sub-functions this body has a nested def for
         self.written: set = set()  # the output buffers some equation wrote with out=
         self.unwritten: list = []
+        self.slots: list = []  # (shape, dtype) of each pooled temporary
 
     def name(self, value: Value) -> str:
         return self.names[id(value)]
@@ -208,6 +210,7 @@ class _Emitter:
             dtype = eqn.out.type.dtype
             slot = self.numbers[id(eqn.out)]
             name = self.fresh(eqn.out)
+            self.slots.append((eqn.out.type.shape, dtype))
             return f"{name} = {call}, out=scratch(pool, {slot}, {shape}, {dtype!r}))"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
         return f"{outs} = {call})"
@@ -298,46 +301,55 @@ def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> li
     return [f"def {name}({', '.join(params)}):"] + [f"    {line}" for line in body]
 
 
-def _driver(fn: Function, row, block_fn: str, name: str, copied: list) -> list:
-    """Run `block_fn` on blocks of rows small enough to keep its temporaries in cache."""
+def _row_bytes(fn: Function, row, slots: list) -> sympy.Expr:
+    """Bytes per row of a block's working set: its rows of every parameter, result and
+    pooled temporary that runs along the rows."""
+    values = [(v.type.shape, v.type.dtype) for v in (*fn.params, *fn.results)] + slots
+    total = sympy.Integer(0)
+    for shape, dtype in values:
+        if shape and shape[0] == row:
+            total += np.dtype(dtype).itemsize * shapes.size(shape[1:])
+    return total
+
+
+def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: list) -> list:
+    """Run `block_fn` on blocks of rows small enough to keep its working set in L2, on
+    every core when there is enough work (codegen.numpy_runtime.run_blocks)."""
     args = [f"a{i}" for i in range(len(fn.params))]
     rows_of = [a for a, p in zip(args, fn.params) if p.type.shape and p.type.shape[0] == row]
     lead = rows_of[0]
     into = _into_parameters(fn, row)
-    # one block: the written-back results still go straight into their arguments
-    given = "".join(f", r{i}={args[k]}" for i, k in into.items())
-    lines = [
-        f"def {name}({', '.join(args)}):",
-        f"    rows = {lead}.shape[0]",
-        f"    block = max(1, BLOCK_ELEMENTS // max(1, {lead}[0].size))",
-        "    if rows <= block:",
-        f"        return {block_fn}({', '.join(args)}{given})",
-    ]
+    row_bytes = _row_bytes(fn, row, slots)
+    lines = [f"def {name}({', '.join(args)}):", f"    rows = {lead}.shape[0]"]
     symbols = set().union(*[shapes.free_symbols(v.type.shape[1:]) for v in fn.results])
-    for sym in sorted(symbols, key=str):
+    symbols |= row_bytes.free_symbols
+    for sym in sorted(symbols - {row}, key=str):
         arg, axis = next(
             (a, p.type.shape.index(sym)) for a, p in zip(args, fn.params) if sym in p.type.shape
         )
         lines.append(f"    {sym} = {arg}.shape[{axis}]")
+    lines.append(f"    row_bytes = {shapes.to_python(row_bytes.subs(row, 1))}")
     outs = [f"r{i}" for i in range(len(fn.results))]
     for i, (out, value) in enumerate(zip(outs, fn.results)):
         if i in into:  # the caller's array: its rows are dead once their block has run
             lines.append(f"    {out} = {args[into[i]]}  # written back to the argument")
             continue
         dims = ", ".join(["rows"] + [shapes.to_python(d) for d in value.type.shape[1:]])
-        lines.append(f"    {out} = np.empty(({dims},), dtype=np.{value.type.dtype})")
+        lines.append(f"    {out} = rt.empty(({dims},), np.{value.type.dtype})")
     sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
     sliced += [f"{o}[start:stop]" for o in outs] + ["pool"]
     parts = [f"part{i}" for i in range(len(outs))]
     lines += [
-        "    pool = {}",
-        "    for start in range(0, rows, block):",
-        "        stop = start + block",
+        "    def run(start, stop, pool):",
         f"        {', '.join(parts)}, = {block_fn}({', '.join(sliced)})",
     ]
     # results the block wrote into their output slice need no copy
     lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
-    lines.append(f"    return ({', '.join(outs)},)")
+    lines += [
+        "    block = rt.block_rows(rows, row_bytes)",
+        f"    rt.run_blocks(run, rows, block, POOLS[{name!r}], rows * row_bytes)",
+        f"    return ({', '.join(outs)},)",
+    ]
     return lines
 
 
@@ -365,17 +377,6 @@ def _into_parameters(fn: Function, row) -> dict:
     return found
 
 
-def scratch(pool: dict | None, slot: int, shape: tuple, dtype: str):
-    """A buffer for a block temporary, shared by the blocks of one call (None: allocate)."""
-    if pool is None:
-        return None
-    buffer = pool.get(slot)
-    if buffer is None or buffer.shape != shape:
-        buffer = pool[slot] = np.empty(shape, dtype)
-    return buffer
-
-
-BLOCK_ELEMENTS = 262144  # per row-block of the widest input: temporaries stay in L2
 MIN_CHUNKED_OPS = 3  # fewer ops than this gain nothing from blocking
 
 
@@ -406,7 +407,9 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     rows_name = name if found.rest is None else f"{name}_rows"
     sections = [
         _body(blocked, emitter, f"{name}_block", outputs),
-        _driver(blocked, found.row, f"{name}_block", rows_name, emitter.unwritten),
+        _driver(
+            blocked, found.row, f"{name}_block", rows_name, emitter.unwritten, emitter.slots
+        ),
     ]
     note = f"the row-local ops run on blocks of rows along {found.row}"
     if found.rest is None:
@@ -447,7 +450,8 @@ def numpy_path(impl) -> str | None:
 def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
     """Generate and compile the numpy function for `fn`. With `xp` another array module
     that mirrors numpy (CuPy), its `np.` calls go to that module."""
-    namespace = {"np": xp, "math": math, "BLOCK_ELEMENTS": BLOCK_ELEMENTS, "scratch": scratch}
+    namespace = {"np": xp, "math": math, "rt": numpy_runtime, "scratch": numpy_runtime.scratch}
+    namespace["POOLS"] = collections.defaultdict(numpy_runtime.Pools)
     namespace["SOURCES"] = _comment_sources(fn)
     name = f"{fn.name}_numpy"
     sections, emitters, note = _sections(fn, name, namespace, chunk)
@@ -464,10 +468,16 @@ def emit(fn: Function, chunk: bool = True, xp=np) -> NumpyKernel:
     for section in sections:
         lines += section + [""]
     source = "\n".join(lines)
+    return NumpyKernel(source=source, fn=compile_source(source, name, namespace), name=name)
+
+
+def compile_source(source: str, name: str, namespace: dict):
+    """Run generated source in `namespace` and return its function `name`; linecache holds
+    the source, so tracebacks show the generated lines (the disk cache compiles with it too)."""
     filename = f"<jitlib:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return NumpyKernel(source=source, fn=namespace[name], name=name)
+    return namespace[name]
 
 
 def _type_scalar_params(fn: Function, name: str, sections: list) -> None:

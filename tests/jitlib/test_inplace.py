@@ -496,7 +496,7 @@ def view_of_the_argument_returned(x, y):
 def test_written_arguments_over_many_row_blocks(fn):
     """Arrays of more rows than one block: the blocks write straight into a written
     argument where no later equation reads its old value."""
-    n = 300_001  # more than BLOCK_ELEMENTS rows, and not a multiple of the block
+    n = 300_001  # more rows than one block holds, and not a multiple of the block
     args = [rand(n, dtype=np.float32) for _ in range(len(inspect.signature(fn).parameters))]
     args[-1] = np.abs(args[-1])
     same_as_eager(fn, *args)

@@ -13,7 +13,7 @@ import pytest
 
 import ir
 import jitlib as jl
-from codegen import numpy_emitter
+from codegen import numpy_emitter, numpy_runtime
 from ir.passes import optimize
 
 from .cases import CASES, DOMAINS, OpCase
@@ -209,7 +209,7 @@ def test_non_contiguous_inputs(case, shapes):
 def test_row_blocked_matches_numpy(case, dtype, shapes, monkeypatch):
     """The numpy backend's row-blocked loop, forced on with tiny blocks (about 40% of the
     combinations are row-local and take it)."""
-    monkeypatch.setattr(numpy_emitter, "BLOCK_ELEMENTS", 2)  # one or two rows per block
+    monkeypatch.setattr(numpy_runtime, "BLOCK_BYTES", 1)  # one row per block
     monkeypatch.setattr(numpy_emitter, "MIN_CHUNKED_OPS", 0)  # block every row-local function
     check_jitted(case, make_args(case, dtype, shapes))
 

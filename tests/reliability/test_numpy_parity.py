@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import jitlib as jl
-from codegen import numpy_emitter, triton_emitter
+from codegen import numpy_emitter, numpy_runtime, triton_emitter
 from reliability.conftest import host
 
 NAN, INF = np.nan, np.inf
@@ -590,7 +590,7 @@ def int_mix(x):
 @pytest.mark.parametrize("layout", LAYOUTS.values(), ids=LAYOUTS.keys())
 def test_inputs_of_any_layout(layout, backend, monkeypatch):
     # the numpy backend's row blocks: a few rows each, so a long chain runs blocked
-    monkeypatch.setattr(numpy_emitter, "BLOCK_ELEMENTS", 16)
+    monkeypatch.setattr(numpy_runtime, "BLOCK_BYTES", 64)
     check(float_mix, [layout(BASE)], backend)
     check(float_rounded, [layout(BASE)], backend, close=True)
     check(int_mix, [layout(BASE_INT)], backend)
@@ -606,5 +606,5 @@ def two_arguments(a, b):
     ids=["same_array", "reversed_view", "view_of_it"],
 )
 def test_one_array_as_two_arguments(second, backend, monkeypatch):
-    monkeypatch.setattr(numpy_emitter, "BLOCK_ELEMENTS", 16)
+    monkeypatch.setattr(numpy_runtime, "BLOCK_BYTES", 64)
     check(two_arguments, [BASE, second(BASE)], backend, close=True)

@@ -1,0 +1,205 @@
+"""The numpy backend's run time (codegen/numpy_runtime.py): row blocks on a thread pool,
+scratch pools kept across calls, and the caching allocator for results.
+
+- Threaded runs give bit-identical results to one-thread runs: the blocks are the same
+  whatever the thread count, and each is computed the same way.
+- JITLIB_NUM_THREADS sets the count.
+- Pooled memory is never handed out while an array still views it, and is reused once the
+  arrays are gone, so a cached call faults in no fresh pages.
+"""
+
+import os
+import resource
+import threading
+
+import numpy as np
+import pytest
+
+import jitlib as jl
+from benchmarks import workloads
+from codegen import numpy_runtime
+from reliability.test_threads import run_together
+
+
+def rand(shape, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def layernorm_then_scale(x, gamma, beta):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    y = (x - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    return y, np.tanh(y).sum(axis=-1)
+
+
+def adam_in_place(p, g, m, v):
+    m *= 0.9
+    m += 0.1 * g
+    v *= 0.999
+    v += 0.001 * g * g
+    p -= 0.01 * m / (np.sqrt(v) + 1e-8)
+    return p
+
+
+def relu_rows(x, w):
+    return np.maximum(x @ w, 0.0) * 2.0 - 1.0
+
+
+CASES = {
+    "softmax": (workloads.softmax, lambda: [rand((301, 67))]),
+    "layernorm": (layernorm_then_scale, lambda: [rand((301, 67)), rand(67, 1), rand(67, 2)]),
+    "adam_in_place": (adam_in_place, lambda: [rand(5003, i) for i in range(3)] + [np.abs(rand(5003, 3))]),
+    "matmul_rows": (relu_rows, lambda: [rand((301, 33)), rand((33, 17), 1)]),
+    "float64": (workloads.logsumexp, lambda: [rand((301, 67), dtype=np.float64)]),
+}
+
+
+@pytest.fixture
+def many_blocks(monkeypatch):
+    """Blocks of a few rows, and threads for any amount of work."""
+    monkeypatch.setattr(numpy_runtime, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(numpy_runtime, "MIN_PARALLEL_BYTES", 0)
+
+
+def run(fn, args_of, threads: int, monkeypatch):
+    monkeypatch.setenv("JITLIB_NUM_THREADS", str(threads))
+    args = args_of()
+    out = jl.jit(fn)(*args)
+    return [np.array(a) for a in jl.tree_flatten(out)[0]] + args
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_threaded_runs_are_bit_identical_to_one_thread(name, many_blocks, monkeypatch):
+    fn, args_of = CASES[name]
+    used = []
+    real = numpy_runtime._pool
+    monkeypatch.setattr(numpy_runtime, "_pool", lambda n: used.append(n) or real(n))
+    one = run(fn, args_of, 1, monkeypatch)
+    assert not used
+    for threads in (2, 3, 5):
+        many = run(fn, args_of, threads, monkeypatch)
+        assert used and used[-1] == threads, "the blocks did not go to the thread pool"
+        for a, b in zip(one, many):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)  # bit-identical, nan positions included
+    eager = jl.tree_flatten(fn(*args_of()))[0]
+    for got, want in zip(one, eager):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-5)
+
+
+def test_thread_count_override(monkeypatch):
+    monkeypatch.delenv("JITLIB_NUM_THREADS", raising=False)
+    assert numpy_runtime.thread_count() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "3")
+    assert numpy_runtime.thread_count() == 3
+    for bad in ("0", "-2", "two"):
+        monkeypatch.setenv("JITLIB_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match="JITLIB_NUM_THREADS"):
+            numpy_runtime.thread_count()
+
+
+def test_small_work_stays_on_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(numpy_runtime, "BLOCK_BYTES", 4096)
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "4")
+    seen = set()
+
+    def record(start, stop, pool):
+        seen.add(threading.get_ident())
+
+    pools = numpy_runtime.Pools()
+    numpy_runtime.run_blocks(record, 1000, 10, pools, numpy_runtime.MIN_PARALLEL_BYTES - 1)
+    assert seen == {threading.get_ident()}
+    numpy_runtime.run_blocks(record, 1000, 10, pools, numpy_runtime.MIN_PARALLEL_BYTES)
+    assert len(seen) > 1
+
+
+def test_an_error_in_a_worker_reaches_the_caller_after_every_share_ends(monkeypatch):
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "3")
+    done = []
+
+    def fail_in_the_last_share(start, stop, pool):
+        if start >= 900:
+            raise FloatingPointError("block failed")
+        done.append(start)
+
+    with pytest.raises(FloatingPointError, match="block failed"):
+        numpy_runtime.run_blocks(fail_in_the_last_share, 1000, 10, numpy_runtime.Pools(), 1 << 30)
+    assert sorted(done) == list(range(0, 900, 10))
+
+
+def test_user_threads_share_the_pool_without_sharing_buffers(many_blocks, monkeypatch):
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "2")
+    f = jl.jit(workloads.softmax)
+    inputs = [rand((257, 45), seed=i) for i in range(8)]
+    want = [f(x) for x in inputs]
+    got = run_together(lambda i: [f(inputs[i]) for _ in range(5)])
+    for i, results in enumerate(got):
+        for result in results:
+            np.testing.assert_array_equal(result, want[i])
+
+
+# --- pooled memory -----------------------------------------------------------------------
+
+
+def test_a_pooled_block_is_reused_only_once_no_array_views_it():
+    shape = (512, 64)  # 128 KB: pooled
+    a = numpy_runtime.empty(shape, np.float32)
+    a[...] = 1.0
+    view = a[3:]
+    del a
+    b = numpy_runtime.empty(shape, np.float32)
+    assert not np.shares_memory(b, view), "a block still viewed was handed out again"
+    address = b.__array_interface__["data"][0]
+    del b
+    c = numpy_runtime.empty(shape, np.float32)
+    assert c.__array_interface__["data"][0] == address, "a free block was not reused"
+    np.testing.assert_array_equal(view, 1.0)  # untouched by the later arrays
+
+
+def test_small_arrays_are_not_pooled():
+    a = numpy_runtime.empty((4, 4), np.float64)
+    assert a.base is None and a.shape == (4, 4) and a.dtype == np.float64
+
+
+def test_free_blocks_are_trimmed():
+    a = numpy_runtime.empty((1 << 16,), np.float64)  # 512 KB
+    numpy_runtime.clear_memory_pool()  # other tests' free blocks
+    held = numpy_runtime.ALLOCATOR.stats()["held_bytes"]
+    assert held >= a.nbytes  # in use: kept
+    del a
+    assert numpy_runtime.clear_memory_pool() == 1 << 19
+    assert numpy_runtime.ALLOCATOR.stats()["held_bytes"] == held - (1 << 19)
+
+
+def test_the_pool_stays_within_its_bound(monkeypatch):
+    numpy_runtime.clear_memory_pool()
+    held = numpy_runtime.ALLOCATOR.stats()["held_bytes"]
+    monkeypatch.setattr(numpy_runtime, "POOL_BYTES", held + (1 << 20))
+    live = [numpy_runtime.empty((1 << 16,), np.float32) for _ in range(8)]  # 2 MB in all
+    assert numpy_runtime.ALLOCATOR.stats()["held_bytes"] <= held + (1 << 20)
+    assert len({a.__array_interface__["data"][0] for a in live}) == 8
+
+
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+@pytest.mark.parametrize("name", ["softmax", "adam_in_place"])
+def test_a_cached_call_faults_in_no_fresh_pages(name, monkeypatch):
+    """36 MB results (9216 pages), above glibc's largest mmap threshold (32 MB), so a call
+    that allocated them afresh would fault each page in; in steady state a cached call
+    reuses pooled, already-faulted memory."""
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "1")
+    fn, _ = CASES[name]
+    n = 9 << 20  # float32 elements in 36 MB
+    args = [rand((n // 2048, 2048))] if name == "softmax" else [rand(n, i) for i in range(4)]
+    if name == "adam_in_place":
+        args[3] = np.abs(args[3])
+    f = jl.jit(fn)
+    for _ in range(3):
+        f(*args)
+    before = minor_faults()
+    for _ in range(5):
+        f(*args)
+    per_call = (minor_faults() - before) / 5
+    assert per_call < 100, f"{per_call} page faults per cached call"
