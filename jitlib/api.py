@@ -14,6 +14,7 @@ import numpy as np
 
 import ir
 import ir.errors
+from codegen.cost import Cost
 from ir import dtypes, shapes
 from ir.passes import optimize
 from jitlib import backends, inplace, pytree
@@ -34,11 +35,13 @@ _CHECK_IR = bool(os.environ.get("JITLIB_DEBUG"))
 
 
 class Lowered:
-    """A traced (and optimised) function for one signature: `.as_text()`, `.compile()`."""
+    """A traced (and optimised) function for one signature: `.as_text()`, `.compile()`.
+    `sizes` maps its shape symbols to the sizes of the arguments it was lowered for."""
 
-    def __init__(self, fn: ir.Function, backend: str):
+    def __init__(self, fn: ir.Function, backend: str, sizes: dict | None = None):
         self.ir = fn
         self.backend = backend
+        self.sizes = dict(sizes or {})
 
     def as_text(self) -> str:
         return ir.as_text(self.ir)
@@ -47,7 +50,7 @@ class Lowered:
         return self.as_text()
 
     def compile(self) -> Compiled:
-        return Compiled(backends.compile_function(self.ir, self.backend))
+        return Compiled(backends.compile_function(self.ir, self.backend), self)
 
 
 class Compiled:
@@ -55,12 +58,27 @@ class Compiled:
     function that writes to its arguments, the call returns their final values after its
     results, and may already have written them into the arrays it was given."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel, lowered: Lowered):
         self.kernel = kernel
         self.source = kernel.source
+        self.lowered = lowered
 
     def __call__(self, *arrays):
         return _run(self.kernel.fn, arrays)
+
+    def cost(self) -> Cost:
+        """Bytes read and written, flops and transcendental calls per Triton kernel or numpy
+        section, at the sizes it was lowered for (XLA's cost_analysis); print it for a table.
+
+        >>> import numpy as np, jitlib as jl
+        >>> f = jl.jit(lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True))
+        >>> cost = f.lower(np.ones((256, 64), np.float32)).compile().cost()
+        >>> cost.bytes == cost.minimum == 2 * 256 * 64 * 4  # x read once, the result written once
+        True
+        >>> cost.transcendentals  # one exp per element
+        16384
+        """
+        return backends.cost(self.lowered.ir, self.lowered.backend, self.lowered.sizes)
 
 
 def _leaf_type(leaf, dims: tuple) -> tuple:
@@ -100,6 +118,7 @@ class JitFunction:
         self.backend = backend
         self.dynamic = dynamic
         self._cache = Cache()
+        self._exact: dict = {}  # exact (dtype, shape) of each array argument -> Entry
         functools.update_wrapper(self, fn)
 
     # --- arguments ------------------------------------------------------------------
@@ -142,7 +161,7 @@ class JitFunction:
 
     # --- tracing --------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> tuple:
-        """(raw ir.Function, output treedef, symbols, Writes) for these arguments: the
+        """(raw ir.Function, output treedef, symbol -> size, Writes) for these arguments: the
         function's results are followed by the final values of the argument leaves it
         wrote to (Writes lists those leaves), which the call copies back."""
         dynamic, statics = self._split(args, kwargs)
@@ -167,12 +186,12 @@ class JitFunction:
         pairs = tuple((len(results) + n, i) for n, i in enumerate(written))
         results += [finals[i] for i in written]
         fn = trace.finish(results).replace(written=pairs)
-        return fn, out_tree, list(sizes), Writes(written, c_order)
+        return fn, out_tree, sizes, Writes(written, c_order)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimise for these arguments; `.as_text()` shows the IR."""
-        fn, _, _, _ = self._trace(args, kwargs)
-        return Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend))
+        fn, _, sizes, _ = self._trace(args, kwargs)
+        return Lowered(optimize(fn, check=_CHECK_IR), backends.resolve(self.backend), sizes)
 
     def _compile(self, args: tuple, kwargs: dict) -> Entry:
         backend = backends.resolve(self.backend)
@@ -181,16 +200,27 @@ class JitFunction:
                 f"{self.__name__} was given a GPU array, but its backend is numpy; use "
                 "backend='triton' or move the array to the host (cupy.asnumpy)"
             )
-        fn, out_tree, symbols, written = self._trace(args, kwargs)
-        lowered = Lowered(optimize(fn, check=_CHECK_IR), backend)
+        fn, out_tree, sizes, written = self._trace(args, kwargs)
+        lowered = Lowered(optimize(fn, check=_CHECK_IR), backend, sizes)
         compiled = lowered.compile()
-        guard = compile_guards(list(fn.guards), symbols)
+        guard = compile_guards(list(fn.guards), list(sizes))
         return Entry(guard, compiled.kernel.fn, out_tree, written)
 
     # --- calling --------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if current_trace() is not None:  # called while tracing another function: inline it
             return self.fn(*args, **kwargs)
+        # the usual call, f(*arrays), looks up its exact shapes first: a hit skips the
+        # signature's symbol classes and the guards, which gave this entry for them before
+        exact = None
+        if not kwargs and not self.static_argnums and not self.static_argnames and all(
+            type(a) is np.ndarray for a in args
+        ):
+            exact = tuple([(a.dtype, a.shape) for a in args])
+            entry = self._exact.get(exact)
+            if entry is not None:
+                self._cache.hits += 1
+                return self._call(entry, list(args))
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
         shape_key, sizes = signature(leaves, self.dynamic)
@@ -202,6 +232,13 @@ class JitFunction:
                 if entry is None:
                     entry = self._compile(args, kwargs)
                     self._cache.add(key, entry)
+        if exact is not None:
+            if len(self._exact) >= _EXACT_ENTRIES:
+                self._exact.clear()
+            self._exact[exact] = entry
+        return self._call(entry, leaves)
+
+    def _call(self, entry: Entry, leaves: list):
         if not entry.written:
             return pytree.tree_unflatten(entry.out_tree, _run(entry.run, leaves))
         _check_written(self.__name__, leaves, entry.written)
@@ -215,6 +252,9 @@ class JitFunction:
     def cache_info(self):
         """(hits, misses, entries); misses count traces."""
         return self._cache.info()
+
+
+_EXACT_ENTRIES = 64  # exact shapes remembered per function; the signature cache holds the rest
 
 
 def _run(compiled, arrays):
@@ -372,7 +412,7 @@ def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()):
     jitted = jit(fn, static_argnums=static_argnums)
 
     def trace(*args, **kwargs) -> Lowered:
-        traced, _, _, _ = jitted._trace(args, kwargs)
-        return Lowered(traced, "numpy")
+        traced, _, sizes, _ = jitted._trace(args, kwargs)
+        return Lowered(traced, "numpy", sizes)
 
     return trace
