@@ -74,6 +74,7 @@ from jitlib.numpy.elementwise_more import (
     float_power,
     frexp,
     heaviside,
+    i0,
     imag,
     iscomplex,
     iscomplexobj,
@@ -88,7 +89,13 @@ from jitlib.numpy.elementwise_more import (
     sinc,
 )
 from jitlib.numpy.gradient import gradient
-from jitlib.numpy.histograms import histogram, histogram_bin_edges
+from jitlib.numpy.histograms import (
+    bincount,
+    histogram,
+    histogram2d,
+    histogram_bin_edges,
+    histogramdd,
+)
 from jitlib.numpy.index_helpers import (
     diag_indices,
     diag_indices_from,
@@ -148,6 +155,7 @@ from jitlib.numpy.misc import (
     array_equal,
     array_equiv,
     asanyarray,
+    asarray_chkfinite,
     ascontiguousarray,
     asfortranarray,
     compress,
@@ -156,6 +164,7 @@ from jitlib.numpy.misc import (
     isin,
     isneginf,
     isposinf,
+    place,
     putmask,
     require,
     unwrap,
@@ -298,6 +307,7 @@ __all__ = sorted(
         "frexp",
         "heaviside",
         "hsplit",
+        "i0",
         "imag",
         "indices",
         "insert",
@@ -342,8 +352,11 @@ __all__ = sorted(
         "percentile",
         "ptp",
         "quantile",
+        "bincount",
         "histogram",
+        "histogram2d",
         "histogram_bin_edges",
+        "histogramdd",
         "corrcoef",
         "cov",
         "nanargmax",
@@ -357,6 +370,8 @@ __all__ = sorted(
         "nanstd",
         "nansum",
         "nanvar",
+        "asarray_chkfinite",
+        "place",
         "copy",
         "copyto",
         "fill_diagonal",

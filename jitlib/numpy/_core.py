@@ -155,6 +155,12 @@ def astype(x: Tracer, dtype, op: str = "") -> Tracer:
     return x.trace.bind(OPS["convert"], x, dtype=dtype)
 
 
+def checked(x: Tracer, bad, message: str) -> Tracer:
+    """x, once the run has found no True in `bad`; else the call raises jl.ValueCheckError
+    (a ValueError) with `message`. For where numpy raises because of the values."""
+    return x.trace.bind(OPS["check"], x, as_tracer(bad, x.trace), message=message)
+
+
 def same_dtype(tracers: list) -> list:
     """The tracers converted to numpy's common dtype, for ops whose inputs share one dtype
     (select, concatenate), where promote() leaves strong operands as they are."""

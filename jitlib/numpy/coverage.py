@@ -36,6 +36,7 @@ WORKS_AS_IS = (
     "mask_indices",
     "mintypecode",
     "promote_types",
+    "row_stack",
 )
 
 # Why the others are left out: one reason per group, names as numpy spells them
@@ -52,7 +53,7 @@ REASONS = {
     ),
     "complex results": "linalg.eig linalg.eigvals roots sort_complex",
     "data-dependent output shape": (
-        "argwhere bincount extract flatnonzero intersect1d nonzero place setdiff1d setxor1d "
+        "argwhere extract flatnonzero intersect1d nonzero setdiff1d setxor1d "
         "trim_zeros union1d unique unique_all unique_counts unique_inverse unique_values"
     ),
     "datetime": "busday_count busday_offset datetime_as_string datetime_data is_busday isnat",
@@ -60,7 +61,6 @@ REASONS = {
     "Python-level helpers with no array semantics": "frompyfunc nested_iters",
     "uint8 results (jitlib has no uint8 dtype)": "bitwise_count packbits unpackbits",
     "numpy.matrix, a class jitlib does not trace": "asmatrix bmat",
-    "a check on the data at run time (numpy raises for nan or inf)": "asarray_chkfinite",
     "memory layout flags, which a traced array does not have": "isfortran",
     "another library's memory (DLPack): pass the array as an argument": "from_dlpack",
 }
@@ -159,8 +159,15 @@ def page() -> str:
         "traced array (numpy returns a Python bool), as JAX does: branching on it with `if` "
         "raises a ConcretizationError; use `np.where` or `jl.cond`. Some numpy functions do not "
         "dispatch to jitlib (`np.asanyarray`, `np.ascontiguousarray`, `np.asfortranarray`, "
-        "`np.require`, `np.fromfunction`, `np.broadcast_shapes`, `np.diag_indices`): their "
-        "`jitlib.numpy` versions trace (symbolic sizes included).",
+        "`np.asarray_chkfinite`, `np.require`, `np.fromfunction`, `np.broadcast_shapes`, "
+        "`np.diag_indices`, `np.indices`): their `jitlib.numpy` versions trace (symbolic sizes "
+        "included); `np.indices(x.shape)` itself runs under jit on the current sizes, guarded, "
+        "so each new size traces again. `np.bincount` needs a static `minlength` under jit "
+        "(its length otherwise depends on the data). Where numpy raises because of the values "
+        "(`np.asarray_chkfinite` of inf or nan, `np.bincount` of a value outside "
+        "[0, minlength), `np.average` of weights summing to 0, negative or fractional "
+        "`np.cov` weights, histograms whose data range is not finite), the jitted function "
+        "raises `jl.ValueCheckError` (a ValueError) when it runs.",
         "",
         f"## Traced ({len(names)})",
         "",

@@ -48,9 +48,13 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(grids)
 
 
+@function(np.indices)
 def indices(dimensions, dtype=int, sparse=False):
     """The index grids of an array of shape `dimensions` (sizes may be traced), stacked
-    into one (len(dimensions), *dimensions) array unless `sparse`.
+    into one (len(dimensions), *dimensions) array unless `sparse`. numpy does not hand
+    np.indices to jitlib (it takes no array): under jit, np.indices(x.shape) runs numpy's
+    own code on the current sizes (a guard on each, so a new size traces again), while
+    jnp.indices(x.shape) keeps them symbolic.
 
     >>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
     >>> jl.jit(lambda x: jnp.indices(x.shape)[1])(np.zeros((2, 3)))

@@ -1,17 +1,27 @@
 """Elementwise tests, whole-array comparisons and conversions on traced arrays: fix,
 isneginf/isposinf, unwrap, isin, count_nonzero, array_equal/array_equiv/allclose (a 0-d
-bool traced array, as JAX returns, where numpy returns a Python bool), putmask, compress,
-astype and the layout conversions (asanyarray, ascontiguousarray, ...), all composites."""
+bool traced array, as JAX returns, where numpy returns a Python bool), putmask, place,
+compress, astype, asarray_chkfinite and the layout conversions (asanyarray,
+ascontiguousarray, ...), all composites."""
 
 import numpy as np
 
 from ir import shapes
 from ir.errors import ShapeError
 from jitlib.errors import UnsupportedError
-from jitlib.numpy._core import as_tracer, astype, function, is_traced, promote, refuse, trace_of
+from jitlib.numpy._core import (
+    as_tracer,
+    astype,
+    checked,
+    function,
+    is_traced,
+    promote,
+    refuse,
+    trace_of,
+)
 from jitlib.numpy.creation_more import resize
 from jitlib.numpy.layout import _axis, concatenate, reshape
-from jitlib.numpy.writes import copyto
+from jitlib.numpy.writes import _target, copyto
 from jitlib.tracer import Tracer
 
 
@@ -135,6 +145,36 @@ def putmask(a, mask, values):
     copyto(a, full, casting="unsafe", where=mask)
 
 
+@function(np.place)
+def place(arr, mask, vals):
+    """arr's k-th masked element (in flat order) takes vals[k % len(vals)]: vals repeat
+    over the True positions only (np.putmask repeats them over the whole array). Each
+    position's k is a running count of the mask, so the write stays static: a select
+    against a gather of vals. Empty vals with a True in the mask: numpy raises, and so
+    does the run (jl.ValueCheckError).
+
+    >>> import numpy as np, jitlib as jl
+    >>> a = np.array([1.0, -2.0, 3.0, -4.0, -5.0])
+    >>> jl.jit(lambda a: np.place(a, a < 0, [7.0, 8.0]))(a)
+    >>> a
+    array([1., 7., 3., 8., 7.])
+    """
+    arr = _target(arr, "numpy.place")
+    trace_ = trace_of(arr, mask, vals)
+    mask = astype(as_tracer(mask, trace_), "bool")  # numpy casts mask and vals unsafely
+    if not mask.size == arr.size:  # a guard where symbolic
+        raise ValueError("place: mask and data must be the same size")
+    mask = reshape(mask, arr.shape)
+    values = np.ravel(astype(as_tracer(vals, trace_), arr.dtype))
+    length = values.value.type.shape[0]
+    if length == 0:
+        copyto(arr, checked(arr, mask, "Cannot insert from an empty array!"))
+        return
+    rank = np.cumsum(reshape(mask, (-1,)), dtype="int64") - 1
+    picked = reshape(np.take(values, rank % values.shape[0]), arr.shape)
+    copyto(arr, picked, where=mask)
+
+
 @function(np.compress)
 def compress(condition, a, axis=None, out=None):
     """The slices of `a` along `axis` where a concrete `condition` is True: a gather of
@@ -171,6 +211,25 @@ def _same_array(name: str):
 
     convert.__name__ = name
     return function(getattr(np, name))(convert)
+
+
+@function(np.asarray_chkfinite)
+def asarray_chkfinite(a, dtype=None, order=None):
+    """a (in dtype), once the run has found no inf or nan in it: numpy raises ValueError,
+    jit jl.ValueCheckError (a ValueError). numpy does not hand np.asarray_chkfinite to
+    jitlib; under jit call jnp.asarray_chkfinite.
+
+    >>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
+    >>> jl.jit(lambda x: jnp.asarray_chkfinite(x) * 2)(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    if order not in (None, "C", "F", "A", "K"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    x = _tracer(a)
+    x = x if dtype is None else astype(x, dtype, "asarray_chkfinite")
+    if x.dtype.kind != "f":
+        return x
+    return checked(x, ~np.isfinite(x), "array must not contain infs or NaNs")
 
 
 asanyarray = _same_array("asanyarray")

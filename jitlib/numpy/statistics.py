@@ -11,8 +11,10 @@ from jitlib.numpy._core import (
     as_tracer,
     astype,
     canonical_dtype,
+    checked,
     dtype_name,
     function,
+    is_traced,
     promote,
     refuse,
     trace_of,
@@ -42,19 +44,35 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=np._NoValue)
             dtype_name(avg),
         )
     else:
+        given = weights
         weights = _weights_along(a, as_tracer(weights, trace_of(a, weights)), order)
         kinds = [np.dtype(dtype_name(a)), np.dtype(dtype_name(weights))]
         if not _is_float(a):  # integer data is averaged in (at least) float64
             kinds.append(np.float64)
         result_dtype = canonical_dtype(np.result_type(*kinds))
         a, weights = astype(a, result_dtype), astype(weights, result_dtype)
-        # numpy raises ZeroDivisionError where the weights sum to 0, which jit cannot check
-        # while tracing: there the result is inf or nan
         scale = np.sum(weights, axis=axes, keepdims=keepdims)
+        scale = _nonzero_sums(given, scale, a.shape, axes, result_dtype)
         avg = np.sum(a * weights, axis=axes, keepdims=keepdims) / scale
     if not returned:
         return avg
     return avg, np.broadcast_to(scale, avg.shape) + 0  # a copy, as numpy's
+
+
+ZERO_SUM = "Weights sum to zero, can't be normalized"
+
+
+def _nonzero_sums(given, scale: Tracer, shape: tuple, axes, dtype: str) -> Tracer:
+    """scale, the sums of the weights, where none is 0: numpy raises ZeroDivisionError
+    otherwise. Weights known while tracing are checked now (numpy's error); traced ones
+    when the function runs, as jl.ValueCheckError (a ValueError)."""
+    if not is_traced(given):
+        weights = np.asarray(given, dtype=dtype)
+        same = _same_shape(weights.shape, shape)  # else all of them weigh each average
+        if np.any(np.sum(weights, axis=axes if same else None) == 0):
+            raise ZeroDivisionError(ZERO_SUM)
+        return scale
+    return checked(scale, scale == 0, ZERO_SUM)
 
 
 def _axis_order(x: Tracer, axis) -> tuple:
@@ -99,8 +117,8 @@ def _observations(m, dtype, rowvar: bool, name: str) -> Tracer:
 
 
 def _checked_weights(weights, samples, name: str, integral: bool):
-    """numpy's checks on fweights/aweights, run here where the values are known; traced
-    weights are taken as they are (jit cannot see their values while tracing)."""
+    """numpy's checks on fweights/aweights: now where the values are known, else when the
+    function runs (jl.ValueCheckError, a ValueError, also where numpy's is a TypeError)."""
     traced = isinstance(weights, Tracer)
     if not traced:
         weights = np.asarray(weights, dtype=float)
@@ -110,9 +128,14 @@ def _checked_weights(weights, samples, name: str, integral: bool):
         raise ShapeMismatchError(f"np.cov: cannot handle multidimensional {name}")
     if np.shape(weights)[0] != samples:
         raise ShapeMismatchError(f"np.cov: incompatible numbers of samples and {name}")
-    if not traced and np.any(weights < 0):
-        raise ValueError(f"{name} cannot be negative")
-    return weights
+    if not traced:
+        if np.any(weights < 0):
+            raise ValueError(f"{name} cannot be negative")
+        return weights
+    weights = astype(weights, "float64")  # as numpy's asarray(weights, dtype=float)
+    if integral:
+        weights = checked(weights, weights != np.around(weights), "fweights must be integer")
+    return checked(weights, weights < 0, f"{name} cannot be negative")
 
 
 @function(np.cov)

@@ -1,6 +1,8 @@
 """jitlib.numpy.coverage: its tables agree with numpy and with what jitlib registers, and
 each function it says works as numpy wrote it really runs under jit on a traced array."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,13 @@ def _probe_mask_indices(x):
     return x[rows, columns]
 
 
+def _probe_row_stack(x):
+    # numpy 2's deprecated alias warns, then calls np.vstack, which dispatches
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.row_stack((x, x[0] * 2))
+
+
 # one probe per WORKS_AS_IS entry: a function of a traced array that calls it
 PROBES = {
     "bartlett": _probe_windows,
@@ -51,6 +60,7 @@ PROBES = {
     "iterable": _probe_scalar,
     "mask_indices": _probe_mask_indices,
     "mintypecode": _probe_mintypecode,
+    "row_stack": _probe_row_stack,
 }
 
 

@@ -132,20 +132,20 @@ def fft(x):
     return np.fft.fft(x)  # <- fft
 
 
-def histogramdd(x):
-    return np.histogramdd(x.T)  # <- histogramdd
+def setxor1d(x):
+    return np.setxor1d(x[0], x[1])  # <- setxor1d
 
 
-def histogram2d(x):
-    return np.histogram2d(x[0], x[1])  # <- histogram2d
+def trim_zeros(x):
+    return np.trim_zeros(x[0])  # <- trim_zeros
 
 
 @pytest.mark.parametrize(
     "fn, marker, name",
     [
         (fft, "# <- fft", "numpy.fft.fft"),
-        (histogramdd, "# <- histogramdd", "numpy.histogramdd"),
-        (histogram2d, "# <- histogram2d", "numpy.histogram2d"),
+        (setxor1d, "# <- setxor1d", "numpy.setxor1d"),
+        (trim_zeros, "# <- trim_zeros", "numpy.trim_zeros"),
     ],
 )
 def test_unsupported_numpy_function(fn, marker, name):

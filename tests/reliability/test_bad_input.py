@@ -87,8 +87,8 @@ def fft(x):
     return np.fft.fft(x, axis=0) + 1.0  # <- fft
 
 
-def histogramdd(x):
-    return np.histogramdd(x)  # <- histogramdd
+def setxor1d(x):
+    return np.setxor1d(x[0], x[1])  # <- setxor1d
 
 
 def sum_where(x):
@@ -259,8 +259,8 @@ CASES = {
     ),
     # numpy functions, arguments and methods jitlib does not support
     "fft": Case(fft, (X,), jl.UnsupportedError, ("numpy.fft.fft is not supported", EAGER)),
-    "histogramdd": Case(
-        histogramdd, (X,), jl.UnsupportedError, ("numpy.histogramdd is not supported", EAGER)
+    "setxor1d": Case(
+        setxor1d, (X,), jl.UnsupportedError, ("numpy.setxor1d is not supported", EAGER)
     ),
     "sum where=": Case(sum_where, (X,), jl.UnsupportedError, ("numpy.sum with where=", EAGER)),
     "mean where=": Case(method_where, (X,), jl.UnsupportedError, ("numpy.mean with where=", EAGER)),
