@@ -1,5 +1,6 @@
 """How jitlib-bench times a call: samples of back-to-back calls that end in one wait for the
-device, measured in interleaved rounds, and the copy bandwidth the figures are compared with.
+device, measured in interleaved rounds, and the copy bandwidth and exp rate the figures are
+compared with.
 
 A sample's clock stops only after the device has finished, so GPU times hold the kernels'
 run as well as the host's dispatch of them.
@@ -7,6 +8,7 @@ run as well as the host's dispatch of them.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -20,6 +22,10 @@ MAX_CALLS_PER_SAMPLE = 2000
 # float32 elements copied by `copy_bandwidth`: 64 MB on the host (past a CPU's caches),
 # 256 MB on a GPU (past the 50-60 MB L2 of an H100 or H200)
 COPY_ELEMENTS = {"host": 1 << 24, "gpu": 1 << 26}
+# float32 elements `exp_rate` takes the exp of: 256 kB on the host (in a core's L2, so memory
+# does not limit it), 16 MB on a GPU (in its L2)
+EXP_ELEMENTS = {"host": 1 << 16, "gpu": 1 << 22}
+EXP_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -111,3 +117,21 @@ def _copy_gbs(xp, size: int, cupy, seconds: float) -> float:
     dst = xp.empty_like(src)
     unit = sample(lambda: xp.copyto(dst, src), device_sync(cupy), seconds)
     return 2 * src.nbytes / median_time(unit, repeat=None) / 1e9
+
+
+def exp_rate(cupy, seconds: float) -> float:
+    """float32 exps per second: np.exp on one core (numpy's loops are single-threaded), or
+    CuPy's exp on the GPU when cupy is given, into a preallocated array that stays in cache.
+    The best of a few rounds: the rate the hardware reaches, not a noisy typical one."""
+    xp = cupy or np
+    size = EXP_ELEMENTS["gpu" if cupy else "host"]
+    src = xp.asarray(np.random.default_rng(0).uniform(-5, 5, size).astype(np.float32))
+    dst = xp.empty_like(src)
+    unit = sample(lambda: xp.exp(src, out=dst), device_sync(cupy), seconds)
+    unit.run()  # warm-up
+    best = math.inf
+    for _ in range(EXP_ROUNDS):
+        start = time.perf_counter()
+        unit.run()
+        best = min(best, (time.perf_counter() - start) / unit.calls)
+    return size / best

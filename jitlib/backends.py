@@ -3,6 +3,8 @@
 import os
 
 from codegen import numpy_emitter, triton_runtime
+from codegen.cost import Cost
+from codegen.cost_numpy import numpy_cost
 from ir import Function
 from jitlib.errors import UnsupportedError
 
@@ -38,3 +40,12 @@ def compile_function(fn: Function, backend: str):
 
         return triton_emitter.emit(fn)
     return numpy_emitter.emit(fn)
+
+
+def cost(fn: Function, backend: str, sizes: dict) -> Cost:
+    """The cost model of `fn` compiled by `backend`, at these sizes of its shape symbols."""
+    if backend == "triton":
+        from codegen import cost_triton  # imports triton, as compile_function does
+
+        return cost_triton.triton_cost(fn, sizes)
+    return numpy_cost(fn, sizes)

@@ -1,5 +1,6 @@
 """jitlib-bench: times the workloads in `benchmarks/` eagerly, under jitlib, and optionally
-under JAX and torch.compile, then prints a rich table (and `--json FILE` saves the figures).
+under JAX and torch.compile, then prints a rich table (and `--json FILE` saves the figures),
+with each workload's floor from the cost model and the share of it jitlib reaches.
 
     jitlib-bench --size small --workload softmax --compare jax,torch
 
@@ -168,13 +169,27 @@ def _first_call(call: Callable[[], object], sync, expected) -> tuple[float, str]
     return time.perf_counter() - start, _check(out, expected)
 
 
-def _kernel_figures(workload: Workload, args: tuple, options, compile_ms: float) -> dict:
-    """The Triton kernels one call launches, the ops left to the host, compile ms per kernel."""
+def _plan_figures(workload: Workload, args: tuple, options, row: dict) -> dict:
+    """The cost model's figures: the floor (the plan's bytes at the copy bandwidth, or its
+    transcendental calls at the exp rate, whichever takes longer), the share of it jitlib's
+    time reaches, and the plan's traffic against the minimum (every input read once, every
+    output written once). On the Triton backend also the kernels one call launches, the ops
+    left to the host and compile ms per kernel."""
     lowered = jl.jit(workload.jitlib_source(), backend=options.backend).lower(*args)
-    kernel = lowered.compile().kernel
-    figures = {"kernels": kernel.kernels, "host_steps": list(kernel.host_steps)}
-    if kernel.kernels:
-        figures["compile_ms_per_kernel"] = compile_ms / kernel.kernels
+    compiled = lowered.compile()
+    cost = compiled.cost()
+    floor_s = cost.floor_s(options.copy_gbs * 1e9, options.exp_rate)
+    figures = {
+        "floor_ms": floor_s * 1e3,
+        "pct_floor": 100 * floor_s * 1e3 / row["jitlib_ms"],
+        "bytes_vs_minimum": cost.bytes / max(cost.minimum, 1),
+        "cost": cost.as_dict(),
+    }
+    if options.resolved_backend == "triton":
+        kernel = compiled.kernel
+        figures.update(kernels=kernel.kernels, host_steps=list(kernel.host_steps))
+        if kernel.kernels:
+            figures["compile_ms_per_kernel"] = row["compile_ms"] / kernel.kernels
     return figures
 
 
@@ -206,8 +221,7 @@ def _time_both(workload: Workload, options, args: tuple, expected, row: dict) ->
     row["traces"] = jitted.cache_info().misses
     # the first call compiled, then ran once as a cached call does
     row["compile_ms"] = max(first_s - jitlib_s, 0.0) * 1e3
-    if options.resolved_backend == "triton":
-        row.update(_kernel_figures(workload, args, options, row["compile_ms"]))
+    row.update(_plan_figures(workload, args, options, row))
     return eager_s
 
 
@@ -299,6 +313,17 @@ def _number(value, digits: int = 2) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _short(value) -> str:
+    """Three significant digits for small values (a tiny size's floor is microseconds)."""
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if value < 10 else f"{value:,.1f}"
+
+
+def _ratio(value) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
 def _compare_cell(result: dict) -> str:
     if "ms" not in result:
         return escape(result["status"])
@@ -318,6 +343,7 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
     table.add_column("workload", no_wrap=True)
     table.add_column("size", no_wrap=True)
     numbers = ["eager ms", "jitlib ms", "speedup", "GB/s", "% copy BW"]
+    numbers += ["floor ms", "% floor", "bytes/min"]
     numbers += ["kernels", "compile ms", "ms/kernel"] if triton else ["compile ms"]
     for column in (*numbers, *compare):
         table.add_column(column, justify="right")
@@ -328,7 +354,8 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
         speedup = row.get("speedup")
         cells = [row["workload"], _first_shape(row["shape"]), _number(row["eager_ms"]), jitlib_cell]
         cells += [f"{speedup:.2f}x" if speedup else "-", _number(row.get("gbs"), 1)]
-        cells += [_number(row.get("pct_copy"), 0)]
+        cells += [_number(row.get("pct_copy"), 0), _short(row.get("floor_ms"))]
+        cells += [_number(row.get("pct_floor"), 0), _ratio(row.get("bytes_vs_minimum"))]
         cells += [_kernels_cell(row)] if triton else []
         cells += [_number(row.get("compile_ms"), 0)]
         cells += [_number(row.get("compile_ms_per_kernel"), 0)] if triton else []
@@ -356,6 +383,13 @@ def _print_summary(console: Console, report: dict) -> None:
     batches = ", ".join(map(str, TRACE_BATCHES))
     console.print(f"traces after batch sizes {batches}: {report['traces']} (expected 1)")
     console.print(f"copy bandwidth of {report['device']}: {report['copy_bandwidth_gbs']:.1f} GB/s")
+    exps = "CuPy's exp on the GPU" if report["on_gpu"] else "np.exp on one core"
+    console.print(
+        f"exp rate ({exps}): {report['exp_rate_per_s'] / 1e9:.2f} G/s\n"
+        "floor: the plan's bytes at the copy bandwidth or its transcendental calls at the exp "
+        "rate, whichever takes longer (jf.lower(*args).compile().cost());\nbytes/min: the "
+        "plan's traffic over the minimum, every input read once and every output written once"
+    )
     console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
 
 
@@ -385,6 +419,7 @@ def _measure(options, console: Console, on_row: Callable[[list], None]) -> dict:
     `on_row(rows)` after each workload."""
     chosen = [BY_NAME[name] for name in options.workload] if options.workload else WORKLOADS
     options.copy_gbs = timing.copy_bandwidth(options.cupy, options.sample_s)
+    options.exp_rate = timing.exp_rate(options.cupy, options.sample_s)
     rows = []
     with (
         Progress(console=console, transient=True) as progress,
@@ -407,7 +442,9 @@ def _measure(options, console: Console, on_row: Callable[[list], None]) -> dict:
         "size": options.size_key,
         "sizes": {row["workload"]: row["shape"] for row in rows},
         "compare": options.compare,
+        "on_gpu": options.on_gpu,
         "copy_bandwidth_gbs": options.copy_gbs,
+        "exp_rate_per_s": options.exp_rate,
         "rows": rows,
         "dispatch_us": tiny["jitlib_us"],
         "tiny_call_us": tiny,

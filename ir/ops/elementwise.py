@@ -34,7 +34,9 @@ def ufunc_op(ufunc, *aliases, partials=None, tags=(), triton=None) -> Op:
     """A primitive that is exactly one numpy ufunc; `aliases` are other numpy names for it.
     `partials(e, *xs, out)` gives the partial derivative w.r.t. each input (None: zero);
     ops without it (integer and boolean results) have zero derivatives. `triton(dtype)`
-    gives the Triton expression computing it in that dtype (see `K`), or None."""
+    gives the Triton expression computing it in that dtype (see `K`), or None. The tag
+    `transcendental` marks a ufunc computed by a library function (exp, log, sin, power),
+    not by a few instructions (sqrt, divide): the cost model counts its calls."""
     partials = partials or _zero
     return Op(
         name=ufunc.__name__,
@@ -152,22 +154,34 @@ UNARY = [
             "jl.sign({0})", int_="({0} > 0).to({0}.dtype) - ({0} < 0).to({0}.dtype)", bool_=None
         ),
     ),
-    ufunc_op(np.exp, triton=F("tl.exp({0})"), partials=lambda e, x, out: (out,)),
+    ufunc_op(
+        np.exp, triton=F("tl.exp({0})"), partials=lambda e, x, out: (out,), tags={"transcendental"}
+    ),
     ufunc_op(
         np.exp2,
         triton=F("tl.exp2({0})"),
         partials=lambda e, x, out: (e.multiply(out, _c(e, np.log(2), out)),),
+        tags={"transcendental"},
     ),
     ufunc_op(
-        np.expm1, triton=F("jl.expm1({0})"), partials=lambda e, x, out: (e.add(out, _c(e, 1, out)),)
+        np.expm1,
+        triton=F("jl.expm1({0})"),
+        partials=lambda e, x, out: (e.add(out, _c(e, 1, out)),),
+        tags={"transcendental"},
     ),
-    ufunc_op(np.log, triton=F("tl.log({0})"), partials=lambda e, x, out: (e.reciprocal(x),)),
-    ufunc_op(np.log2, triton=F("tl.log2({0})"), partials=_log_base(2)),
-    ufunc_op(np.log10, triton=F("jl.log10({0})"), partials=_log_base(10)),
+    ufunc_op(
+        np.log,
+        triton=F("tl.log({0})"),
+        partials=lambda e, x, out: (e.reciprocal(x),),
+        tags={"transcendental"},
+    ),
+    ufunc_op(np.log2, triton=F("tl.log2({0})"), partials=_log_base(2), tags={"transcendental"}),
+    ufunc_op(np.log10, triton=F("jl.log10({0})"), partials=_log_base(10), tags={"transcendental"}),
     ufunc_op(
         np.log1p,
         triton=F("jl.log1p({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.add(x, _c(e, 1, out))),),
+        tags={"transcendental"},
     ),
     ufunc_op(
         np.sqrt,
@@ -178,46 +192,81 @@ UNARY = [
         np.cbrt,
         triton=F("jl.cbrt({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.multiply(_c(e, 3, out), _square(e, out))),),
+        tags={"transcendental"},
     ),
     ufunc_op(
         np.reciprocal,
         triton=F("jl.reciprocal({0})"),
         partials=lambda e, x, out: (e.negative(_square(e, out)),),
     ),
-    ufunc_op(np.sin, triton=F("tl.sin({0})"), partials=lambda e, x, out: (e.cos(x),)),
-    ufunc_op(np.cos, triton=F("tl.cos({0})"), partials=lambda e, x, out: (e.negative(e.sin(x)),)),
+    ufunc_op(
+        np.sin,
+        triton=F("tl.sin({0})"),
+        partials=lambda e, x, out: (e.cos(x),),
+        tags={"transcendental"},
+    ),
+    ufunc_op(
+        np.cos,
+        triton=F("tl.cos({0})"),
+        partials=lambda e, x, out: (e.negative(e.sin(x)),),
+        tags={"transcendental"},
+    ),
     ufunc_op(
         np.tan,
         triton=F("jl.tan({0})"),
         partials=lambda e, x, out: (e.add(_c(e, 1, out), _square(e, out)),),
+        tags={"transcendental"},
     ),
-    ufunc_op(np.arcsin, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 0), True),)),
-    ufunc_op(np.arccos, partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (-1, 0), True),)),
+    ufunc_op(
+        np.arcsin,
+        partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 0), True),),
+        tags={"transcendental"},
+    ),
+    ufunc_op(
+        np.arccos,
+        partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (-1, 0), True),),
+        tags={"transcendental"},
+    ),
     ufunc_op(
         np.arctan,
         partials=lambda e, x, out: (e.reciprocal(e.add(_c(e, 1, out), _square(e, x))),),
+        tags={"transcendental"},
     ),
-    ufunc_op(np.sinh, triton=F("jl.sinh({0})"), partials=lambda e, x, out: (e.cosh(x),)),
-    ufunc_op(np.cosh, triton=F("jl.cosh({0})"), partials=lambda e, x, out: (e.sinh(x),)),
+    ufunc_op(
+        np.sinh,
+        triton=F("jl.sinh({0})"),
+        partials=lambda e, x, out: (e.cosh(x),),
+        tags={"transcendental"},
+    ),
+    ufunc_op(
+        np.cosh,
+        triton=F("jl.cosh({0})"),
+        partials=lambda e, x, out: (e.sinh(x),),
+        tags={"transcendental"},
+    ),
     ufunc_op(
         np.tanh,
         triton=F("jl.tanh({0})"),
         partials=lambda e, x, out: (e.subtract(_c(e, 1, out), _square(e, out)),),
+        tags={"transcendental"},
     ),
     ufunc_op(
         np.arcsinh,
         triton=F("jl.arcsinh({0})"),
         partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, 1), False),),
+        tags={"transcendental"},
     ),
     ufunc_op(
         np.arccosh,
         triton=F("jl.arccosh({0})"),
         partials=lambda e, x, out: (_inverse_sqrt(e, x, out, (1, -1), False),),
+        tags={"transcendental"},
     ),
     ufunc_op(
         np.arctanh,
         triton=F("jl.arctanh({0})"),
         partials=lambda e, x, out: (e.reciprocal(e.subtract(_c(e, 1, out), _square(e, x))),),
+        tags={"transcendental"},
     ),
     ufunc_op(np.floor, triton=K("tl.floor({0})", int_="{0}", bool_=None)),
     ufunc_op(np.ceil, triton=K("tl.ceil({0})", int_="{0}", bool_=None)),
@@ -276,7 +325,9 @@ BINARY = [
         triton=K("jl.float_remainder({0}, {1})", int_="jl.int_remainder({0}, {1})", bool_=None),
         partials=lambda e, x, y, out: (_c(e, 1, out), e.negative(e.floor(e.divide(x, y)))),
     ),
-    ufunc_op(np.power, triton=F("jl.power({0}, {1})"), partials=_power_partials),
+    ufunc_op(
+        np.power, triton=F("jl.power({0}, {1})"), partials=_power_partials, tags={"transcendental"}
+    ),
     ufunc_op(
         np.maximum,
         triton=K("jl.maximum({0}, {1})", int_="tl.maximum({0}, {1})", bool_="{0} | {1}"),
@@ -301,7 +352,7 @@ BINARY = [
         partials=_fmax_partials("less"),
         tags={"commutative"},
     ),
-    ufunc_op(np.arctan2, partials=_arctan2_partials),
+    ufunc_op(np.arctan2, partials=_arctan2_partials, tags={"transcendental"}),
     ufunc_op(
         np.hypot, triton=F("jl.hypot({0}, {1})"), partials=_hypot_partials, tags={"commutative"}
     ),
@@ -310,7 +361,7 @@ BINARY = [
         np.logaddexp,
         triton=F("jl.logaddexp({0}, {1})"),
         partials=lambda e, x, y, out: (e.exp(e.subtract(x, out)), e.exp(e.subtract(y, out))),
-        tags={"commutative"},
+        tags={"transcendental", "commutative"},
     ),
     ufunc_op(np.equal, triton=K("{0} == {1}"), tags={"commutative", "comparison"}),
     ufunc_op(np.not_equal, triton=K("{0} != {1}"), tags={"commutative", "comparison"}),

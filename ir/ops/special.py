@@ -46,7 +46,7 @@ def special_op(name: str, partials, triton=None) -> Op:
         jvp=rules.elementwise_jvp(partials),
         vjp=rules.elementwise_vjp(partials),
         batch=rules.elementwise_batch,
-        tags=ELEMENTWISE,
+        tags=ELEMENTWISE | {"transcendental"},  # each one a library call, as np.exp is
         triton=triton,
     )
 

@@ -280,8 +280,21 @@ def test_bench_main_writes_json(tmp_path):
     assert row["traces"] == 1
     assert report["traces"] == 1
     assert report["copy_bandwidth_gbs"] > 0
+    assert report["exp_rate_per_s"] > 0
     assert report["dispatch_us"] == report["tiny_call_us"]["jitlib_us"] > 0
     assert "kernels" not in row  # a Triton figure only
+    # the floor: the plan's bytes at the copy bandwidth or its tanh calls at the exp rate
+    cost = row["cost"]
+    assert cost["transcendentals"] == 256 * 256
+    assert cost["minimum_read"] == cost["minimum_written"] == 256 * 256 * 4
+    minimum = cost["minimum_read"] + cost["minimum_written"]
+    assert row["bytes_vs_minimum"] == (cost["read"] + cost["written"]) / minimum >= 1.0
+    floor_s = max(
+        (cost["read"] + cost["written"]) / (report["copy_bandwidth_gbs"] * 1e9),
+        cost["transcendentals"] / report["exp_rate_per_s"],
+    )
+    assert row["floor_ms"] == pytest.approx(floor_s * 1e3)
+    assert row["pct_floor"] == pytest.approx(100 * row["floor_ms"] / row["jitlib_ms"])
 
 
 def test_bench_checks_an_in_place_workload_by_the_arguments_it_writes():
@@ -297,6 +310,7 @@ def test_bench_checks_an_in_place_workload_by_the_arguments_it_writes():
     workload = dataclasses.replace(BY_NAME["adam_inplace"], make_inputs=make_inputs)
     options = argparse.Namespace(size_key="small", backend="numpy", resolved_backend="numpy")
     options.__dict__.update(cupy=None, on_gpu=False, repeat=3, sample_s=0.0, copy_gbs=1.0)
+    options.exp_rate = 1e9
     options.compare = ["jax"]
     row = bench._run(workload, options)
     assert row["status"] == "ok" and row["jitlib_ms"] > 0 and row["traces"] == 1
@@ -343,3 +357,6 @@ def test_bench_on_the_triton_backend_counts_kernels(tmp_path):
         assert row["status"] == "ok"  # the values match eager numpy's
         assert row["kernels"] == 1 and row["host_steps"] == []
         assert row["compile_ms_per_kernel"] == row["compile_ms"]
+        assert row["bytes_vs_minimum"] == 1.0  # one kernel: inputs read once, outputs written once
+        assert [step["kind"] for step in row["cost"]["steps"]] == ["kernel"]
+        assert row["floor_ms"] > 0 and row["pct_floor"] > 0
