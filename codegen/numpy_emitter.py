@@ -82,6 +82,8 @@ class _Emitter:
         self.written: set = set()  # the output buffers some equation wrote with out=
         self.unwritten: list = []
         self.slots: list = []  # (shape, dtype) of each pooled temporary
+        # outside the blocks, fresh arrays come from the caching allocator (host numpy only)
+        self.allocates = namespace.get("np") is np
 
     def name(self, value: Value) -> str:
         return self.names[id(value)]
@@ -212,6 +214,13 @@ class _Emitter:
             name = self.fresh(eqn.out)
             self.slots.append((eqn.out.type.shape, dtype))
             return f"{name} = {call}, out=scratch(pool, {slot}, {shape}, {dtype!r}))"
+        if self.allocates and (_writes_in_place(eqn) or eqn.op is OPS["matmul"]):
+            # a fresh array from jitlib's caching allocator, already faulted in
+            shape = shapes.to_python(eqn.out.type.shape)
+            name = self.fresh(eqn.out)
+            if not eqn.out.type.shape:
+                return f"{name} = {call})"
+            return f"{name} = {call}, out=rt.empty({shape}, {eqn.out.type.dtype!r}))"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
         return f"{outs} = {call})"
 
@@ -288,8 +297,9 @@ def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> li
         if value not in fn.params:
             emitter.outputs.setdefault(id(value), buffer)
     emitter.pooled = bool(outputs)
+    emitter.allocates = emitter.allocates and not emitter.pooled
     params += [f"{buffer}=None" for buffer in outputs] + (["pool=None"] if outputs else [])
-    body = _symbol_lines(fn, emitter.names, every=emitter.pooled)
+    body = _symbol_lines(fn, emitter.names, every=emitter.pooled or emitter.allocates)
     for index, eqn in enumerate(fn.eqns):
         line = emitter.statement(eqn, index)
         if line:
@@ -329,6 +339,13 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
         )
         lines.append(f"    {sym} = {arg}.shape[{axis}]")
     lines.append(f"    row_bytes = {shapes.to_python(row_bytes.subs(row, 1))}")
+    # little work: one block on this thread, with numpy's own (heap) allocations
+    given = "".join(f", r{i}={args[k]}" for i, k in into.items())
+    lines += [
+        "    block = rt.block_rows(rows, row_bytes)",
+        "    if rows <= block and rows * row_bytes <= rt.SMALL_BYTES:",
+        f"        return {block_fn}({', '.join(args)}{given})",
+    ]
     outs = [f"r{i}" for i in range(len(fn.results))]
     for i, (out, value) in enumerate(zip(outs, fn.results)):
         if i in into:  # the caller's array: its rows are dead once their block has run
@@ -346,7 +363,6 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
     # results the block wrote into their output slice need no copy
     lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
     lines += [
-        "    block = rt.block_rows(rows, row_bytes)",
         f"    rt.run_blocks(run, rows, block, POOLS[{name!r}], rows * row_bytes)",
         f"    return ({', '.join(outs)},)",
     ]
@@ -407,9 +423,7 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
     rows_name = name if found.rest is None else f"{name}_rows"
     sections = [
         _body(blocked, emitter, f"{name}_block", outputs),
-        _driver(
-            blocked, found.row, f"{name}_block", rows_name, emitter.unwritten, emitter.slots
-        ),
+        _driver(blocked, found.row, f"{name}_block", rows_name, emitter.unwritten, emitter.slots),
     ]
     note = f"the row-local ops run on blocks of rows along {found.row}"
     if found.rest is None:

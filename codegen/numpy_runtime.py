@@ -38,7 +38,9 @@ def thread_count() -> int:
         try:
             value = int(text)
         except ValueError:
-            raise ValueError(f"JITLIB_NUM_THREADS must be a positive integer, not {text!r}") from None
+            raise ValueError(
+                f"JITLIB_NUM_THREADS must be a positive integer, not {text!r}"
+            ) from None
         if value < 1:
             raise ValueError(f"JITLIB_NUM_THREADS must be a positive integer, not {text!r}")
         return value
@@ -73,6 +75,9 @@ BLOCK_BYTES = int(os.environ.get("JITLIB_BLOCK_BYTES", "0") or 0) or L2_BYTES
 # below this many bytes of work a call stays on the calling thread: handing blocks to
 # another thread costs tens of microseconds (measured with benchmarks/threads.py)
 MIN_PARALLEL_BYTES = 4 << 20
+# a call whose working set is smaller runs as one block on numpy's own allocations: the
+# pools' bookkeeping would cost more than the few page faults it saves
+SMALL_BYTES = 256 << 10
 
 _executor: ThreadPoolExecutor | None = None
 _executor_threads = 0

@@ -18,7 +18,7 @@ from codegen.cost import Cost
 from ir import dtypes, shapes
 from ir.passes import optimize
 from jitlib import backends, inplace, pytree
-from jitlib.cache import Cache, Entry, compile_guards, signature
+from jitlib.cache import Cache, Entry, compile_guards, signature, square_sizes
 from jitlib.errors import (
     AliasingError,
     ArgumentError,
@@ -95,17 +95,19 @@ def _symbolic_dims(leaves: list, dynamic: bool) -> tuple:
     """Per leaf, its IR dims; and symbol -> size for this trace."""
     classes: dict = {}
     all_dims = []
+    square = square_sizes(leaves)
     for leaf in leaves:
         dims = []
-        for d in getattr(leaf, "shape", ()):
+        for axis, d in enumerate(getattr(leaf, "shape", ())):
             if d < 2 or not dynamic:
                 dims.append(d)
             else:
-                if d not in classes:
-                    classes[d] = shapes.symbol(len(classes))
-                dims.append(classes[d])
+                kind = (d, axis == 0 and d in square)  # as cache.signature groups them
+                if kind not in classes:
+                    classes[kind] = shapes.symbol(len(classes))
+                dims.append(classes[kind])
         all_dims.append(tuple(dims))
-    return all_dims, {sym: size for size, sym in classes.items()}
+    return all_dims, {sym: size for (size, _), sym in classes.items()}
 
 
 class JitFunction:

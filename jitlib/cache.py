@@ -29,11 +29,26 @@ def _gpu_array(leaf) -> bool:
     )
 
 
+def square_sizes(leaves: list) -> set:
+    """Sizes some array has on its leading axis and on another axis too."""
+    found = set()
+    for leaf in leaves:
+        dims = getattr(leaf, "shape", ())
+        if len(dims) >= 2 and dims[0] > 1 and dims[0] in dims[1:]:
+            found.add(dims[0])
+    return found
+
+
 def signature(leaves: list, dynamic: bool) -> tuple:
     """(key, sizes): the shape signature of the leaves and the size of each symbol class.
-    Python scalars are passed on as they are: weak, as numpy treats them."""
+    Equal sizes share a class, except a size that some array has both on its leading axis
+    and on another (a square input): its leading axes, the rows the numpy backend blocks
+    over, form a class of their own, so (n, n) traces as (s0, s1), with a guard wherever
+    the trace needs s0 == s1. Python scalars are passed on as they are: weak, as numpy
+    treats them."""
     classes: dict = {}
     key = []
+    square = square_sizes(leaves) if dynamic else ()
     for index, leaf in enumerate(leaves):
         kind = type(leaf)
         on_gpu = kind is not np.ndarray and not isinstance(leaf, np.generic) and _gpu_array(leaf)
@@ -41,7 +56,12 @@ def signature(leaves: list, dynamic: bool) -> tuple:
             dims = leaf.shape
             if dynamic:
                 dims = tuple(
-                    [d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims]
+                    [
+                        d
+                        if d < 2
+                        else classes.setdefault((d, i == 0 and d in square), -2 - len(classes))
+                        for i, d in enumerate(dims)
+                    ]
                 )
             # a GPU array keys apart: the numpy backend refuses it when it compiles
             key.append((leaf.dtype, dims, "gpu") if on_gpu else (leaf.dtype, dims))
@@ -51,7 +71,7 @@ def signature(leaves: list, dynamic: bool) -> tuple:
             key.append((_SCALAR_KINDS[kind], ()))
         else:
             raise _not_an_argument(index, leaf)
-    return tuple(key), list(classes)
+    return tuple(key), [size for size, _ in classes]
 
 
 def _not_an_argument(index: int, leaf) -> JitError:

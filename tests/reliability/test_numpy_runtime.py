@@ -48,7 +48,10 @@ def relu_rows(x, w):
 CASES = {
     "softmax": (workloads.softmax, lambda: [rand((301, 67))]),
     "layernorm": (layernorm_then_scale, lambda: [rand((301, 67)), rand(67, 1), rand(67, 2)]),
-    "adam_in_place": (adam_in_place, lambda: [rand(5003, i) for i in range(3)] + [np.abs(rand(5003, 3))]),
+    "adam_in_place": (
+        adam_in_place,
+        lambda: [rand(5003, i) for i in range(3)] + [np.abs(rand(5003, 3))],
+    ),
     "matmul_rows": (relu_rows, lambda: [rand((301, 33)), rand((33, 17), 1)]),
     "float64": (workloads.logsumexp, lambda: [rand((301, 67), dtype=np.float64)]),
 }
