@@ -20,6 +20,7 @@ import json
 import math
 import multiprocessing
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -119,9 +120,14 @@ def _failure(error: Exception) -> dict:
     return {"status": f"error: {type(error).__name__}", "message": str(error)[:2000]}
 
 
-def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options) -> dict:
-    """{"ms", "speedup", "device"} of the workload under another framework, or
-    {"status": why not}. Failures are reported in the table and the JSON, not hidden."""
+def _compare(name: str, workload: Workload, args: tuple, options, timed: dict) -> dict:
+    """{"ms", "speedup", "device", ...} of the workload under another framework, or
+    {"status": why not}. Failures are reported in the table and the JSON, not hidden.
+
+    jitlib and eager numpy were timed before this framework was imported (importing jax
+    changes the allocator's state for the whole process); here they are timed again in the
+    same interleaved rounds as the framework, and `speedup`, `eager_ms` and `jitlib_ms`
+    are those of this shared run, so the three are compared under the same conditions."""
     try:
         runner = FRAMEWORKS[name](workload, workload.fresh_copies(args), options.on_gpu)
     except ImportError:
@@ -131,12 +137,27 @@ def _compare(name: str, workload: Workload, args: tuple, eager_s: float, options
     except Exception as error:
         return _failure(error)
     try:  # the first call compiles
-        seconds = median_time(
-            timing.sample(runner.call, runner.sync, options.sample_s), options.repeat
-        )
+        other = timing.sample(runner.call, runner.sync, options.sample_s)
+        samples = [timed["eager"], *([timed["jitlib"]] if "jitlib" in timed else []), other]
+        times = median_times(samples, options.repeat)
     except Exception as error:
         return _failure(error)
-    return {"ms": seconds * 1e3, "speedup": eager_s / seconds, "device": runner.device}
+    result = {"ms": times[-1] * 1e3, "speedup": times[0] / times[-1], "device": runner.device}
+    result["eager_ms"] = times[0] * 1e3
+    if "jitlib" in timed:
+        result["jitlib_ms"] = times[1] * 1e3
+        result["jitlib_vs"] = times[-1] / times[1]  # above 1: jitlib is the faster
+    return result
+
+
+def _faults_per_call(call: Callable[[], object], sync, calls: int = 5) -> float:
+    """Minor page faults per call in steady state (after one warm-up call): pages the
+    allocator handed out fresh, which the kernel maps in on first touch."""
+    sync(call())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        sync(call())
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 # --- one workload ------------------------------------------------------------------------
@@ -193,10 +214,11 @@ def _plan_figures(workload: Workload, args: tuple, options, row: dict) -> dict:
     return figures
 
 
-def _time_both(workload: Workload, options, args: tuple, expected, row: dict) -> float:
+def _time_both(workload: Workload, options, args: tuple, expected, row: dict) -> dict:
     """Adds eager and jitlib figures to `row` (only eager's and the status when jitlib fails
-    the check); returns eager seconds. A workload that writes to its arguments runs eagerly
-    and under jitlib on copies of its own, checked after one call from `args`."""
+    the check), page faults per call included; returns the timed samples by name. A
+    workload that writes to its arguments runs eagerly and under jitlib on copies of its
+    own, checked after one call from `args`."""
     if options.cupy:
         device_args = tuple(options.cupy.asarray(a) for a in args)
     else:
@@ -207,10 +229,11 @@ def _time_both(workload: Workload, options, args: tuple, expected, row: dict) ->
     first_s, row["status"] = _first_call(first_call, sync, expected)
     eager_args = workload.fresh_copies(args)
     eager = Sample(lambda: workload.fn(*eager_args))
+    row["eager_faults"] = _faults_per_call(eager.run, no_sync)
     if row["status"] != "ok":
         eager_s = median_time(eager, options.repeat)
         row["eager_ms"] = eager_s * 1e3
-        return eager_s
+        return {"eager": eager}
     jitlib = timing.sample(lambda: jitted(*device_args), sync, options.sample_s)
     eager_s, jitlib_s = median_times([eager, jitlib], options.repeat)
     row["eager_ms"] = eager_s * 1e3
@@ -221,8 +244,9 @@ def _time_both(workload: Workload, options, args: tuple, expected, row: dict) ->
     row["traces"] = jitted.cache_info().misses
     # the first call compiled, then ran once as a cached call does
     row["compile_ms"] = max(first_s - jitlib_s, 0.0) * 1e3
+    row["jitlib_faults"] = _faults_per_call(lambda: jitted(*device_args), sync)
     row.update(_plan_figures(workload, args, options, row))
-    return eager_s
+    return {"eager": eager, "jitlib": jitlib}
 
 
 def _run(workload: Workload, options) -> dict:
@@ -230,9 +254,9 @@ def _run(workload: Workload, options) -> dict:
     args = workload.make_inputs(options.size_key, np.random.default_rng(0))
     expected = workload.results(workload.fn, workload.fresh_copies(args))
     row = {"workload": workload.name, "shape": _shape(args)}
-    eager_s = _time_both(workload, options, args, expected, row)
+    timed = _time_both(workload, options, args, expected, row)
     row["compare"] = {
-        name: _compare(name, workload, args, eager_s, options) for name in options.compare
+        name: _compare(name, workload, args, options, timed) for name in options.compare
     }
     return row
 
@@ -327,7 +351,17 @@ def _ratio(value) -> str:
 def _compare_cell(result: dict) -> str:
     if "ms" not in result:
         return escape(result["status"])
-    return f"{result['ms']:.2f} ms ({result['speedup']:.2f}x)"
+    cell = f"{result['ms']:.2f} ms ({result['speedup']:.2f}x)"
+    if "jitlib_vs" in result:
+        cell += f" jitlib {result['jitlib_vs']:.2f}x"
+    return cell
+
+
+def _faults_cell(row: dict) -> str:
+    """jitlib's page faults per cached call / eager numpy's."""
+    if "jitlib_faults" not in row:
+        return "-"
+    return f"{row['jitlib_faults']:.0f}/{row['eager_faults']:.0f}"
 
 
 def _kernels_cell(row: dict) -> str:
@@ -343,7 +377,7 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
     table.add_column("workload", no_wrap=True)
     table.add_column("size", no_wrap=True)
     numbers = ["eager ms", "jitlib ms", "speedup", "GB/s", "% copy BW"]
-    numbers += ["floor ms", "% floor", "bytes/min"]
+    numbers += ["floor ms", "% floor", "bytes/min", "faults/call"]
     numbers += ["kernels", "compile ms", "ms/kernel"] if triton else ["compile ms"]
     for column in (*numbers, *compare):
         table.add_column(column, justify="right")
@@ -356,6 +390,7 @@ def _table(rows: list[dict], compare: list[str], backend: str) -> Table:
         cells += [f"{speedup:.2f}x" if speedup else "-", _number(row.get("gbs"), 1)]
         cells += [_number(row.get("pct_copy"), 0), _short(row.get("floor_ms"))]
         cells += [_number(row.get("pct_floor"), 0), _ratio(row.get("bytes_vs_minimum"))]
+        cells += [_faults_cell(row)]
         cells += [_kernels_cell(row)] if triton else []
         cells += [_number(row.get("compile_ms"), 0)]
         cells += [_number(row.get("compile_ms_per_kernel"), 0)] if triton else []
@@ -390,7 +425,28 @@ def _print_summary(console: Console, report: dict) -> None:
         "rate, whichever takes longer (jf.lower(*args).compile().cost());\nbytes/min: the "
         "plan's traffic over the minimum, every input read once and every output written once"
     )
+    console.print(
+        "faults/call: minor page faults per cached call, jitlib/eager (fresh pages the "
+        "allocator handed out)"
+    )
     console.print(f"geometric mean speedup: {_number(report['geomean_speedup'])}x")
+    for name in report["compare"]:
+        pairs = [
+            (
+                r["compare"][name]["speedup"],
+                r["compare"][name]["eager_ms"] / r["compare"][name]["jitlib_ms"],
+            )
+            for r in report["rows"]
+            if "jitlib_ms" in r["compare"].get(name, {})
+        ]
+        if pairs:
+            theirs = math.exp(statistics.fmean(math.log(p[0]) for p in pairs))
+            ours = math.exp(statistics.fmean(math.log(p[1]) for p in pairs))
+            console.print(
+                f"{name}, timed after the jitlib and eager columns in shared rounds with them "
+                f"({len(pairs)} workloads): geometric mean speedup {theirs:.2f}x, jitlib's in "
+                f"the same rounds {ours:.2f}x; 'jitlib Nx' is {name}'s time over jitlib's"
+            )
 
 
 def _run_in_fresh_process(name: str, options) -> dict:
