@@ -68,6 +68,17 @@ ATTENTION = {
     "gpu": (4096, 128),
     "large": (4096, 128),
 }
+# (batch, sequence, width, layers, vocabulary); heads of training.HEAD_DIM = 16, so "default"
+# is 8 sequences of 32 tokens through 4 layers of width 64 with 4 heads. No size's batch equals
+# another of its dimensions, which would give the batch a symbol of its own on a new size.
+TRANSFORMER = {
+    "tiny": (2, 8, 32, 2, 64),
+    "small": (4, 16, 64, 2, 128),
+    "medium": (8, 32, 64, 4, 256),
+    "default": (8, 32, 64, 4, 256),
+    "gpu": (8, 32, 64, 4, 256),
+    "large": (16, 128, 256, 4, 1024),
+}
 
 
 def resolve_size(size: str, on_gpu: bool) -> str:
@@ -278,6 +289,35 @@ def _train_step_inputs(size: str, rng) -> tuple:
     return (x, targets, *params, *velocity)
 
 
+def transformer_weights(width: int, seq: int, layers: int, vocab: int, rng) -> tuple:
+    """Weights in `training.transformer_params` order: matrices scaled by 1 / sqrt(fan-in),
+    layernorm scales about 1, biases about 0."""
+
+    def matrix(rows: int, cols: int):
+        return _normal(rng, (rows, cols), 1.0 / math.sqrt(rows))
+
+    def norm() -> tuple:
+        return _normal(rng, (width,), 0.1, 1.0), _normal(rng, (width,), 0.1)
+
+    def layer() -> tuple:
+        attention = tuple(matrix(width, width) for _ in range(4))  # wq, wk, wv, wo
+        mlp_in = (matrix(width, 4 * width), _normal(rng, (4 * width,), 0.1))
+        mlp_out = (matrix(4 * width, width), _normal(rng, (width,), 0.1))
+        return (*norm(), *attention, *norm(), *mlp_in, *mlp_out)
+
+    embeddings = (_normal(rng, (vocab, width)), _normal(rng, (seq, width), 0.1))
+    final = (*norm(), matrix(width, vocab))
+    return (*embeddings, *final, *[w for _ in range(layers) for w in layer()])
+
+
+def _transformer_inputs(size: str, rng) -> tuple:
+    batch, seq, width, layers, vocab = TRANSFORMER[size]
+    # random text: each target is the token after its input token
+    text = rng.integers(0, vocab, (batch, seq + 1), dtype=np.int64)
+    weights = transformer_weights(width, seq, layers, vocab, rng)
+    return (text[:, :-1].copy(), text[:, 1:].copy(), *weights)
+
+
 def _attention_inputs(size: str, rng) -> tuple:
     shape = ATTENTION[size]
     return _normal(rng, shape), _normal(rng, shape), _normal(rng, shape)
@@ -378,6 +418,13 @@ WORKLOADS: list[Workload] = [
         make_inputs=_per_example_vmap_inputs,
         torch_fn=training.torch_per_example_grads_vmap,
         jit_fn=training.vmap_grad_logistic,
+    ),
+    Workload(
+        name="transformer_train_step",
+        fn=training.transformer_train_step,
+        make_inputs=_transformer_inputs,
+        torch_fn=training.torch_transformer_train_step,
+        jit_fn=training.value_and_grad_transformer_step,
     ),
     Workload(
         name="attention", fn=attention, make_inputs=_attention_inputs, torch_fn=_torch_attention
