@@ -98,11 +98,12 @@ def _symbolic_dims(leaves: list, dynamic: bool) -> tuple:
     square = square_sizes(leaves)
     for leaf in leaves:
         dims = []
-        for axis, d in enumerate(getattr(leaf, "shape", ())):
+        shape = getattr(leaf, "shape", ())
+        for axis, d in enumerate(shape):
             if d < 2 or not dynamic:
                 dims.append(d)
             else:
-                kind = (d, axis == 0 and d in square)  # as cache.signature groups them
+                kind = (d, axis == 0 < len(shape) - 1 and d in square)  # as signature() does
                 if kind not in classes:
                     classes[kind] = shapes.symbol(len(classes))
                 dims.append(classes[kind])
@@ -215,8 +216,11 @@ class JitFunction:
         # the usual call, f(*arrays), looks up its exact shapes first: a hit skips the
         # signature's symbol classes and the guards, which gave this entry for them before
         exact = None
-        if not kwargs and not self.static_argnums and not self.static_argnames and all(
-            type(a) is np.ndarray for a in args
+        if (
+            not kwargs
+            and not self.static_argnums
+            and not self.static_argnames
+            and all(type(a) is np.ndarray for a in args)
         ):
             exact = tuple([(a.dtype, a.shape) for a in args])
             entry = self._exact.get(exact)

@@ -42,9 +42,10 @@ def square_sizes(leaves: list) -> set:
 def signature(leaves: list, dynamic: bool) -> tuple:
     """(key, sizes): the shape signature of the leaves and the size of each symbol class.
     Equal sizes share a class, except a size that some array has both on its leading axis
-    and on another (a square input): its leading axes, the rows the numpy backend blocks
-    over, form a class of their own, so (n, n) traces as (s0, s1), with a guard wherever
-    the trace needs s0 == s1. Python scalars are passed on as they are: weak, as numpy
+    and on another (a square input): the leading axes of arrays of 2 or more dims, the rows
+    the numpy backend blocks over, then form a class of their own, so (n, n) traces as
+    (s0, s1), with a guard wherever the trace needs s0 == s1. A vector of that size joins
+    the columns' class, as a bias or a scale over the columns does. Python scalars are passed on as they are: weak, as numpy
     treats them."""
     classes: dict = {}
     key = []
@@ -59,7 +60,9 @@ def signature(leaves: list, dynamic: bool) -> tuple:
                     [
                         d
                         if d < 2
-                        else classes.setdefault((d, i == 0 and d in square), -2 - len(classes))
+                        else classes.setdefault(
+                            (d, i == 0 < len(dims) - 1 and d in square), -2 - len(classes)
+                        )
                         for i, d in enumerate(dims)
                     ]
                 )
