@@ -206,3 +206,18 @@ def test_a_cached_call_faults_in_no_fresh_pages(name, monkeypatch):
         f(*args)
     per_call = (minor_faults() - before) / 5
     assert per_call < 100, f"{per_call} page faults per cached call"
+
+
+@pytest.mark.parametrize("name", ["softmax", "layernorm", "rmsnorm", "logsumexp"])
+def test_square_inputs_run_wholly_in_row_blocks_regression(name, many_blocks):
+    """At 4096x4096 the bench's row-wise workloads traced as f32[s0,s0]: rows and columns
+    shared a symbol, so nothing was row-blocked; then a (n,) scale of a square input took
+    the rows' symbol, and layernorm's `* gamma + beta` ran on whole arrays."""
+    workload = workloads.BY_NAME[name]
+    args = workload.make_inputs("tiny", np.random.default_rng(0))
+    n = 48
+    args = tuple(rand((n,) * a.ndim, seed=i) for i, a in enumerate(args))
+    jf = jl.jit(workload.fn)
+    source = jf.lower(*args).compile().source
+    assert "rt.run_blocks(" in source and "_rest(" not in source
+    np.testing.assert_allclose(jf(*args), workload.fn(*args), rtol=2e-5, atol=1e-5)
