@@ -96,6 +96,21 @@ def _pool(threads: int) -> ThreadPoolExecutor:
         return _executor
 
 
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: start a pool of its own when needed
+    (submitting to the parent's would wait forever), and take fresh locks."""
+    global _executor, _executor_threads, _executor_lock
+    _executor, _executor_threads = None, 0
+    _executor_lock = threading.Lock()
+    if "ALLOCATOR" in globals():
+        ALLOCATOR.lock = threading.Lock()
+        ALLOCATOR.trimmer = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def block_rows(rows: int, row_bytes: int) -> int:
     """Rows per block: as many as keep one block's working set within BLOCK_BYTES."""
     return max(1, min(rows, BLOCK_BYTES // max(1, row_bytes)))

@@ -10,7 +10,9 @@ scratch pools kept across calls, and the caching allocator for results.
 
 import os
 import resource
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -221,3 +223,30 @@ def test_square_inputs_run_wholly_in_row_blocks_regression(name, many_blocks):
     source = jf.lower(*args).compile().source
     assert "rt.run_blocks(" in source and "_rest(" not in source
     np.testing.assert_allclose(jf(*args), workload.fn(*args), rtol=2e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_runs_blocks_on_threads_of_its_own(many_blocks, monkeypatch):
+    """The parent's pool threads do not exist in a forked child: submitting to them would
+    wait forever. The child starts its own pool (multiprocessing's fork start, dask)."""
+    monkeypatch.setenv("JITLIB_NUM_THREADS", "2")
+    f = jl.jit(workloads.softmax)
+    x = rand((301, 67))
+    want = f(x)  # the parent's pool is running now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the threaded call finishes with the same result
+        code = 1
+        try:
+            code = 0 if np.array_equal(f(x), want) else 2
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's call hung: it waited on the parent's pool threads")
