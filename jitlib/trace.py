@@ -12,6 +12,7 @@ import sympy
 import ir
 from ir import dtypes, shapes
 from ir.ops import OPS, Literal
+from jitlib import scipy_array_api
 from jitlib.errors import ShapeMismatchError, UnsupportedError, user_location
 from jitlib.tracer import SymDim, Tracer
 
@@ -37,6 +38,8 @@ class Trace:
         self.parent = parent
         self.captured: list = []
         self._lifted: dict = {}  # id(outer Value) -> the parameter Tracer standing for it
+        if parent is None:  # before the user's code runs: scipy's array-API functions trace
+            scipy_array_api.install()
 
     def __call__(self, *args, **kwargs):
         # a traced array's `trace` attribute is this object, so ndarray.trace() lands here

@@ -223,6 +223,14 @@ class Tracer:
             raise _unsupported(f"{module}.{func.__name__}".lstrip("."))
         return fn(*args, **kwargs)
 
+    # the array API's device: numpy's arrays all give "cpu", and jitlib places the data itself
+    device = "cpu"
+
+    def __array_namespace__(self, *, api_version=None):
+        # the array API standard's hook (array_api_compat, scipy's array-API code):
+        # jitlib.numpy.array_api
+        return dispatch.HANDLED["__array_namespace__"](api_version)
+
     def _current_type(self):
         """The type with this trace's sizes (f32[3,4]), as the user knows the array."""
         return self.trace.current_type(self.value.type)

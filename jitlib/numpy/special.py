@@ -10,6 +10,7 @@ import numpy as np
 from ir.ops import OPS
 from jitlib import dispatch
 from jitlib.errors import UnsupportedError
+from jitlib.numpy import array_api  # noqa: F401  (x.__array_namespace__, for scipy's functions)
 from jitlib.numpy._core import astype, promote
 from jitlib.tracer import Tracer
 
