@@ -67,7 +67,9 @@ def _mlp_loss(params, x, targets):
     w1, b1, w2, b2 = params
     h = np.maximum(x @ w1 + b1, 0.0)
     logits = h @ w2 + b2
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    # log-softmax does not depend on the shift, so the max needs no derivative (as torch's
+    # log_softmax and the hand-written step above compute none)
+    shifted = logits - jl.stop_gradient(logits.max(axis=-1, keepdims=True))
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return -(targets * log_probs).sum(axis=-1).mean()
 

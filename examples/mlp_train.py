@@ -45,8 +45,10 @@ def predict(params: dict, x):
 def loss(params: dict, x, labels):
     """Mean softmax cross-entropy, written out in numpy."""
     logits = predict(params, x)
-    # log-softmax = logits - logsumexp(logits); subtracting the row max keeps exp finite
-    top = logits.max(axis=1, keepdims=True)
+    # log-softmax = logits - logsumexp(logits); subtracting the row max keeps exp finite.
+    # The result does not depend on that shift, so the max needs no derivative:
+    # jl.stop_gradient saves computing one (a no-op when run eagerly)
+    top = jl.stop_gradient(logits.max(axis=1, keepdims=True))
     log_probs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
     one_hot = labels[:, None] == np.arange(CLASSES)  # (batch, CLASSES) booleans
     return -(log_probs * one_hot).sum(axis=1).mean()

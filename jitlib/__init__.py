@@ -9,7 +9,7 @@ array([0, 2, 4])
 from jitlib import numpy  # noqa: F401  (fills the numpy dispatch table)
 from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir
 from jitlib.control import cond, fori_loop, scan, while_loop
-from jitlib.custom import custom_jvp, custom_vjp
+from jitlib.custom import custom_jvp, custom_vjp, stop_gradient
 from jitlib.errors import (
     AliasingError,
     ArgumentError,
@@ -51,6 +51,7 @@ __all__ = [
     "fori_loop",
     "jvp",
     "scan",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
     "vmap",

@@ -1,4 +1,5 @@
-"""jl.custom_vjp and jl.custom_jvp: functions that bring their own derivative rule.
+"""jl.custom_vjp and jl.custom_jvp: functions that bring their own derivative rule; and
+jl.stop_gradient, whose derivative is zero.
 
 Used like JAX's: decorate the function, then give the rule with `defvjp(fwd, bwd)` or
 `defjvp(jvp)`. Without an active trace the function simply runs. Traced, it becomes one
@@ -14,10 +15,11 @@ import functools
 import ir
 from ir import dtypes
 from ir.ops import OPS
-from jitlib import pytree
+from jitlib import inplace, pytree
 from jitlib.errors import TransformError
-from jitlib.numpy._core import as_tracer
+from jitlib.numpy._core import as_tracer, trace_of
 from jitlib.trace import current as current_trace
+from jitlib.tracer import Tracer
 from jitlib.transforms import _name, trace_function
 
 
@@ -233,3 +235,32 @@ class custom_jvp(_CustomRule):
         trace = current_trace()
         outs = trace.bind(OPS["custom_jvp_call"], *inputs, fun=fn, jvp=rule)
         return pytree.tree_unflatten(out_tree, list(outs))
+
+
+def stop_gradient(x):
+    """x, with a zero derivative (as jax.lax.stop_gradient): grad, jvp, vjp and the others
+    treat it as a constant; vmap and jit keep its value. x may be a pytree. Outside a trace
+    (plain arrays, eager numpy) it returns x itself; traced, it is a view of x, so a write
+    to either reaches both, as for numpy's x itself. It costs nothing in generated code.
+
+    Subtracting a row's maximum before exp changes neither softmax nor logsumexp, so that
+    maximum needs no derivative (the one it would get is zero up to rounding):
+
+    >>> import numpy as np, jitlib as jl
+    >>> def logsumexp(x):
+    ...     top = jl.stop_gradient(x.max())
+    ...     return np.log(np.exp(x - top).sum()) + top
+    >>> jl.grad(logsumexp)(np.log(np.array([1.0, 3.0])))
+    array([0.25, 0.75])
+    >>> jl.grad(lambda x: x * jl.stop_gradient(x))(3.0)
+    array(3.)
+    """
+    return pytree.tree_map(_stop_leaf, x)
+
+
+def _stop_leaf(x):
+    if not isinstance(x, Tracer) or not dtypes.is_float(x.value.type.dtype):
+        return x  # a plain array, or an integer one: no derivative to stop
+    trace_ = trace_of(x)
+    x = as_tracer(x, trace_)
+    return inplace.bind_view(trace_, "stop_gradient", x, weak=x.weak)

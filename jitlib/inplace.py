@@ -149,6 +149,7 @@ _STRIDES = {
         -s if a in p["axis"] else s for a, s in enumerate(strides)
     ),
     "reshape": lambda strides, p, old, new: reshaped_strides(old, strides, new),
+    "stop_gradient": lambda strides, p, old, new: strides,  # x itself, as numpy sees it
 }
 
 
@@ -198,6 +199,7 @@ _PUTS = {
         "transpose", new, axes=_inverse(step.params["axes"])
     ),
     "flip": lambda bind, step, old, new: bind("flip", new, **step.params),
+    "stop_gradient": lambda bind, step, old, new: new,
     "take": lambda bind, step, old, new: bind("scatter", old, step.operand, new, **step.params),
     # a mask's `new` has size-1 axes where the mask's are: it broadcasts along the selection
     "mask": lambda bind, step, old, new: bind("select", step.operand, new, old),

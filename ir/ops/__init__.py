@@ -17,6 +17,7 @@ from ir.ops import (
     scan,
     sorting,
     special,
+    stop_gradient,
 )
 from ir.ops.creation import Literal
 from ir.ops.table import Op
@@ -38,6 +39,7 @@ FAMILIES = (
     scan,
     sorting,
     special,
+    stop_gradient,
 )
 
 OPS: dict[str, Op] = {op.name: op for family in FAMILIES for op in family.OPS}

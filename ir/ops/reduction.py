@@ -82,13 +82,6 @@ def weighted_rules(weights):
     return jvp, vjp
 
 
-def _extremum_weights(e, x, out, axis):
-    # as JAX: the derivative is shared equally among the positions that attain the extremum
-    hits = e.cast(e.equal(x, _spread(e, out, x, axis)), x.type.dtype)
-    count = e.sum(hits, axis=axis)
-    return e.divide(hits, _spread(e, count, x, axis))
-
-
 def _exclusive_cumprod(e, x):
     """[1, x0, x0*x1, ...]: the product of the elements before each one along the last axis."""
     last = x.type.ndim - 1
@@ -120,7 +113,33 @@ def _prod_weights(e, x, out, axis):
 
 
 _prod_jvp, _prod_vjp = weighted_rules(_prod_weights)
-_extremum_jvp, _extremum_vjp = weighted_rules(_extremum_weights)
+
+
+# --- max and min ----------------------------------------------------------------------------
+def _extremum_hits(e, x, out, axis):
+    """Where x attains its extremum (1.0, else 0.0), and how many positions do per result."""
+    hits = e.cast(e.equal(x, _spread(e, out, x, axis)), x.type.dtype)
+    return hits, e.sum(hits, axis=axis)
+
+
+# As JAX, the derivative is shared equally among the positions that attain the extremum.
+# The division by their count is done once per result, not once per element of x (the
+# weights hits / count would cost a full pass more); the zeros still come from multiplying,
+# so a non-finite cotangent gives nan everywhere in its slice, as ct * 0 does.
+def _extremum_jvp(e, primals, tangents, outs, *, axis):
+    (x,), (t,), (out,) = primals, tangents, outs
+    if t is None or not rules.is_float(out.type.dtype):
+        return None
+    hits, count = _extremum_hits(e, x, out, axis)
+    return e.divide(e.sum(e.multiply(t, hits), axis=axis), count)
+
+
+def _extremum_vjp(e, cts, primals, outs, *, axis):
+    (ct,), (x,), (out,) = cts, primals, outs
+    if not rules.is_float(x.type.dtype):
+        return (None,)
+    hits, count = _extremum_hits(e, x, out, axis)
+    return (e.multiply(_spread(e, e.divide(ct, count), x, axis), hits),)
 
 
 def _arg_shape(x: Type, *, axis: int) -> Type:

@@ -1,7 +1,8 @@
-"""Algebraic simplification: exact identities (x*1, x/1, x-0, x+0 for ints, x+(-0.0), a slice
-written back to itself), layout chains, broadcasts into elementwise ops and
-small integer powers as multiplies (numpy's generic pow makes `x ** 3` ~10x slower than
-`x * x * x`). Rules are a table keyed by op record."""
+"""Algebraic simplification: exact identities (x*1, x/1, x-0, x+0 for ints, x+(-0.0), x*-1 as
+-x, sum(-x) as -sum(x), x+x as 2x, a power of two moved onto a single-element factor, a slice
+written back to itself, stop_gradient once the transforms are done), layout chains,
+broadcasts into elementwise ops and small integer powers as multiplies (numpy's generic pow
+makes `x ** 3` ~10x slower than `x * x * x`). Rules are a table keyed by op record."""
 
 import math
 
@@ -70,6 +71,82 @@ def _either(*rules):
         return None
 
     return rule
+
+
+def _negation(eqn: Eqn, rewriter: Rewriter):
+    """x * -1 is -x (exactly, in every dtype): numpy's negative is the cheaper pass, and a
+    sum of it becomes a negated sum (see _sum)."""
+    for index in (0, 1):
+        other = eqn.inputs[1 - index]
+        if constant_scalar(eqn.inputs[index], rewriter) == -1 and _keeps_type(eqn, other):
+            return rewriter.bind(OPS["negative"], other, source=eqn.source)
+    return None
+
+
+def _sum(eqn: Eqn, rewriter: Rewriter):
+    """sum(-x) -> -sum(x): the negation moves to the smaller result. Exact for floats (the
+    same additions, each rounded symmetrically); integers may widen in the sum, where -x
+    would have wrapped first, so they are left alone."""
+    inner = rewriter.producer(eqn.inputs[0])
+    if inner is None or inner.op is not OPS["negative"]:
+        return None
+    (x,) = inner.inputs
+    if not dtypes.is_float(x.type.dtype) or x.type.dtype != eqn.out.type.dtype:
+        return None
+    total = rewriter.bind(OPS["sum"], x, source=eqn.source, **eqn.params)
+    return rewriter.bind(OPS["negative"], total, source=eqn.source)
+
+
+def _doubling(eqn: Eqn, rewriter: Rewriter):
+    """x + x -> x * 2, exactly (the gradient of x * x makes it), with the 2 moved onto a
+    single-element factor of x where it has one (see _power_of_two_scale)."""
+    x, y = eqn.inputs
+    if x is not y or not dtypes.is_float(x.type.dtype) or not _keeps_type(eqn, x):
+        return None
+    two = rewriter.bind(OPS["constant"], value=2.0, dtype=x.type.dtype, source=eqn.source)
+    moved = _moved_scale(eqn, x, two, rewriter)
+    return moved or rewriter.bind(OPS["multiply"], x, two, source=eqn.source)
+
+
+def _power_of_two_scale(eqn: Eqn, rewriter: Rewriter):
+    """(s * x) * 2^k -> (s * 2^k) * x for a single-element s (a mean's 1/n): scaling by a
+    power of two is exact, so it is done once to s instead of to every element of x."""
+    for index in (0, 1):
+        k = constant_scalar(eqn.inputs[index], rewriter)
+        if isinstance(k, float) and _is_power_of_two(k):
+            moved = _moved_scale(eqn, eqn.inputs[1 - index], eqn.inputs[index], rewriter)
+            if moved is not None:
+                return moved
+    return None
+
+
+def _moved_scale(eqn: Eqn, product, factor, rewriter: Rewriter):
+    """(s * x) * factor as (s * factor) * x, where `product` is s * x with a single-element
+    s and `factor` is a single-element power of two; None where it is not."""
+    inner = rewriter.producer(product)
+    dtype = eqn.out.type.dtype
+    if inner is None or inner.op is not OPS["multiply"] or not _single_element(factor):
+        return None
+    for s, x in (inner.inputs, inner.inputs[::-1]):
+        same = s.type.dtype == x.type.dtype == factor.type.dtype == dtype
+        if same and _single_element(s) and not _single_element(x):
+            scaled = rewriter.bind(OPS["multiply"], s, factor, source=eqn.source)
+            out = rewriter.bind(OPS["multiply"], scaled, x, source=eqn.source)
+            return out if _keeps_type(eqn, out) else None
+    return None
+
+
+def _single_element(value) -> bool:
+    return all(shapes.is_one(d) for d in value.type.shape)
+
+
+def _is_power_of_two(value: float) -> bool:
+    return math.isfinite(value) and value != 0 and math.frexp(abs(value))[0] == 0.5
+
+
+def _stop_gradient(eqn: Eqn, rewriter: Rewriter):
+    """The pipeline runs once the transforms are done: a stop_gradient is x itself."""
+    return eqn.inputs[0]
 
 
 def _double_negation(eqn: Eqn, rewriter: Rewriter):
@@ -208,9 +285,11 @@ def _outer_matmul(eqn: Eqn, rewriter: Rewriter):
 
 
 RULES = {
-    OPS["add"]: _either(_identity(0, _additive_zero), _identity(1, _additive_zero)),
+    OPS["add"]: _either(_identity(0, _additive_zero), _identity(1, _additive_zero), _doubling),
     OPS["subtract"]: _identity(1, _subtracted_zero),
-    OPS["multiply"]: _either(_identity(0, _one), _identity(1, _one)),
+    OPS["multiply"]: _either(
+        _identity(0, _one), _identity(1, _one), _negation, _power_of_two_scale
+    ),
     OPS["divide"]: _identity(1, _one),
     OPS["negative"]: _double_negation,
     OPS["logical_not"]: _double_negation,
@@ -222,13 +301,16 @@ RULES = {
     OPS["power"]: _power,
     OPS["select"]: _select,
     OPS["matmul"]: _outer_matmul,
+    OPS["sum"]: _sum,
+    OPS["stop_gradient"]: _stop_gradient,
 }
 
 
 def simplify(fn: Function) -> Function:
     """Guarantees: values unchanged (up to float rounding of x**n as products), no identity
     arithmetic with 0/1 constants, no reshape-of-reshape or transpose-of-transpose, no
-    broadcast_to feeding an elementwise op that broadcasts by itself."""
+    broadcast_to feeding an elementwise op that broadcasts by itself, no stop_gradient (run
+    it after the transforms only: it drops their zero derivatives)."""
 
     def rule(eqn: Eqn, rewriter: Rewriter):
         specific = RULES.get(eqn.op)

@@ -181,6 +181,66 @@ guards: Eq(Mod(s0*s1, 2), 0)""",
   return %10
 }""",
     ),
+    Case(  # the gradient of x - m for a reduced m makes sum(ct * -1)
+        "negated_sum",
+        lambda x: (x * -1.0).sum(axis=1),
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=-1.0, dtype=float32] : f32[]
+  %2 = multiply %0, %1 : f32[s0,s1]
+  %3 = sum[axis=(1,)] %2 : f32[s0]
+  return %3
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = constant[value=-1.0, dtype=float32] : f32[]
+  %2 = negative %0 : f32[s0,s1]
+  %3 = sum[axis=(1,)] %0 : f32[s0]
+  %4 = negative %3 : f32[s0]
+  return %4
+}""",
+    ),
+    Case(  # the gradient of (d * d).mean() makes ct * d + ct * d with ct = 1/n
+        "doubling_onto_a_scalar_factor",
+        lambda x: (lambda y: y + y)(x.mean() * x),
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sum[axis=(0, 1)] %0 : f32[]
+  %2 = dim[size=s0*s1] : i64[]
+  %3 = convert[dtype=float32] %2 : f32[]
+  %4 = divide %1, %3 : f32[]
+  %5 = multiply %4, %0 : f32[s0,s1]
+  %6 = add %5, %5 : f32[s0,s1]
+  return %6
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = sum[axis=(0, 1)] %0 : f32[]
+  %2 = dim[size=s0*s1] : i64[]
+  %3 = convert[dtype=float32] %2 : f32[]
+  %4 = divide %1, %3 : f32[]
+  %5 = multiply %4, %0 : f32[s0,s1]
+  %6 = constant[value=2.0, dtype=float32] : f32[]
+  %7 = multiply %4, %6 : f32[]
+  %8 = multiply %7, %0 : f32[s0,s1]
+  return %8
+}""",
+    ),
+    Case(  # the transforms have run by the time the pipeline does
+        "stop_gradient",
+        lambda x: jl.stop_gradient(x) * x,
+        (3, 4),
+        simplify,
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = stop_gradient %0 : f32[s0,s1]
+  %2 = multiply %1, %0 : f32[s0,s1]
+  return %2
+}""",
+        """func lambda(%0: f32[s0,s1]) {
+  %1 = multiply %0, %0 : f32[s0,s1]
+  return %1
+}""",
+    ),
     Case(  # 2 * 3 + 1 == 7
         "fold_scalar_arithmetic",
         lambda x: x * (jnp.full((), 2.0, np.float32) * 3.0 + 1.0),
@@ -407,3 +467,19 @@ def test_int_plus_zero_is_removed():
     x = np.arange(6, dtype=np.int32).reshape(2, 3)
     fn = simplify(traced(lambda x: x + 0, x))
     assert "add" not in [eqn.op.name for eqn in fn.eqns]
+
+
+def test_integer_sum_of_a_negation_is_kept():
+    """int32 sums widen to int64, where -x of int32's minimum has already wrapped."""
+    x = np.array([[np.iinfo(np.int32).min, 3]], np.int32)
+    fn = simplify(traced(lambda x: (-x).sum(axis=1), x))
+    assert [eqn.op.name for eqn in fn.eqns] == ["negative", "sum"]
+    np.testing.assert_array_equal(jl.jit(lambda x: (-x).sum(axis=1))(x), (-x).sum(axis=1))
+
+
+def test_scale_moves_only_for_powers_of_two():
+    """(s * x) * 3 rounds differently from (s * 3) * x, so only a power of two moves onto s."""
+    for factor, moves in ((3.0, False), (0.25, True)):
+        fn = simplify(traced(lambda x, k=factor: (x.mean() * x) * k, rand((3, 4))))
+        last = fn.eqns[-1]  # moved: (s * k) * x; kept: (s * x) * k
+        assert (fn.params[0] in last.inputs) == moves, ir.as_text(fn)

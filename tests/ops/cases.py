@@ -73,6 +73,13 @@ MATMUL += (((3,), (3,)),)
 ROWS = (((6, 3),), ((7,),), ((6, 1, 2),))  # rank >= 1, first dim >= 6 (room for indices)
 
 
+def _logsumexp_stopped(x):
+    """logsumexp shifted by its row maximum, which needs no derivative: the result does not
+    depend on the shift, so finite differences agree with a gradient that skips it."""
+    top = jl.stop_gradient(x.max(axis=-1, keepdims=True))
+    return np.log(np.exp(x - top).sum(axis=-1, keepdims=True)) + top
+
+
 def _nan_where_negative(x):
     return np.where(x > 0, x, np.nan)
 
@@ -442,6 +449,8 @@ CASES = [
     OpCase(name="cond", fn=lambda x, y: jl.cond(x.sum() > y.sum(), lambda a, b: a * b, lambda a, b: a - np.sin(b), x, y), primitive="cond", shapes=(((2, 3), (2, 3)), ((3, 1), (1, 4)), ((), (4,)), ((0, 3), (1, 3)))),
     OpCase(name="scan", fn=lambda x: jl.scan(lambda c, row: (np.sin(c) * row + 0.5, c * row), x.sum(axis=0), x), primitive="scan", shapes=(((4, 3),), ((5,),), ((1, 2),), ((0, 3),))),
     OpCase(name="while_loop", fn=lambda x: jl.while_loop(lambda c: c[1] < 20.0, lambda c: (c[0] + 1, c[1] * 2.0 + 1.0), (0, np.abs(x).sum()))[0], primitive="while_loop", shapes=(((2, 3),), ((4,),), ((0,),))),
+    # --- derivatives ------------------------------------------------------------------------
+    OpCase(name="stop_gradient_logsumexp", fn=_logsumexp_stopped, primitive=("stop_gradient", "max"), shapes=NONEMPTY),
 ]
 # fmt: on
 
