@@ -111,7 +111,10 @@ def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
         return None  # a loop or branch runs once, on whole arrays
     out_kind = _kind(eqn.out.type.shape, row)
     if out_kind == CONST:
-        return CONST if ROW not in kinds and not _mentions(eqn, row) else None
+        # the row count as a value (a mean's 1/n) is the whole count in every block: the
+        # block body is given it (`rows_total`); any other use of the row symbol is not
+        counted = eqn.op is OPS["dim"]
+        return CONST if ROW not in kinds and (counted or not _mentions(eqn, row)) else None
     rule = _rule(eqn)
     if out_kind == ROW and rule is not None and rule(eqn, kinds, row):
         return ROW

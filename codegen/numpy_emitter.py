@@ -7,6 +7,7 @@ holding sub-functions (a branch, a loop body) gets each as a nested def just bef
 """
 
 import collections
+import dataclasses
 import linecache
 import math
 import os
@@ -82,6 +83,7 @@ class _Emitter:
         self.written: set = set()  # the output buffers some equation wrote with out=
         self.unwritten: list = []
         self.slots: list = []  # (shape, dtype) of each pooled temporary
+        self.row = None  # in a block body: the row symbol, whose count `dim` reads whole
         # outside the blocks, fresh arrays come from the caching allocator (host numpy only)
         self.allocates = namespace.get("np") is np
 
@@ -169,6 +171,9 @@ class _Emitter:
         return f"{inplace.__name__}({', '.join(args)})"
 
     def call(self, eqn: Eqn) -> str:
+        if eqn.op is OPS["dim"] and self.row is not None:  # the whole count, not the block's
+            params = {k: sympy.sympify(v).subs(self.row, ROWS_TOTAL) for k, v in eqn.params.items()}
+            eqn = dataclasses.replace(eqn, params=params)
         impl = eqn.op.impl
         path = numpy_path(impl)
         if path is not None:
@@ -299,6 +304,7 @@ def _body(fn: Function, emitter: _Emitter, name: str, outputs: tuple = ()) -> li
     emitter.pooled = bool(outputs)
     emitter.allocates = emitter.allocates and not emitter.pooled
     params += [f"{buffer}=None" for buffer in outputs] + (["pool=None"] if outputs else [])
+    params += [f"{ROWS_TOTAL}=None"] if emitter.row is not None else []
     body = _symbol_lines(fn, emitter.names, every=emitter.pooled or emitter.allocates)
     for index, eqn in enumerate(fn.eqns):
         line = emitter.statement(eqn, index)
@@ -344,7 +350,7 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
     lines += [
         "    block = rt.block_rows(rows, row_bytes)",
         "    if rows <= block and rows * row_bytes <= rt.SMALL_BYTES:",
-        f"        return {block_fn}({', '.join(args)}{given})",
+        f"        return {block_fn}({', '.join(args)}{given}, {ROWS_TOTAL}=rows)",
     ]
     outs = [f"r{i}" for i in range(len(fn.results))]
     for i, (out, value) in enumerate(zip(outs, fn.results)):
@@ -354,7 +360,7 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
         dims = ", ".join(["rows"] + [shapes.to_python(d) for d in value.type.shape[1:]])
         lines.append(f"    {out} = rt.empty(({dims},), np.{value.type.dtype})")
     sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
-    sliced += [f"{o}[start:stop]" for o in outs] + ["pool"]
+    sliced += [f"{o}[start:stop]" for o in outs] + ["pool", f"{ROWS_TOTAL}=rows"]
     parts = [f"part{i}" for i in range(len(outs))]
     lines += [
         "    def run(start, stop, pool):",
@@ -393,6 +399,8 @@ def _into_parameters(fn: Function, row) -> dict:
     return found
 
 
+# in a block body, the row count as a value (`dim`): the whole call's, not the block's
+ROWS_TOTAL = sympy.Symbol("rows_total", integer=True, positive=True)
 MIN_CHUNKED_OPS = 3  # fewer ops than this gain nothing from blocking
 
 
@@ -419,6 +427,7 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
         return [_body(fn, emitter, name)], [emitter], None
     blocked = found.blocked
     emitter = _Emitter(blocked, namespace, _numbers(fn))
+    emitter.row = found.row
     outputs = tuple(f"r{i}" for i in range(len(blocked.results)))
     rows_name = name if found.rest is None else f"{name}_rows"
     sections = [

@@ -47,6 +47,16 @@ def relu_rows(x, w):
     return np.maximum(x @ w, 0.0) * 2.0 - 1.0
 
 
+def mean_cross_entropy(logits, labels):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(logp, labels[:, None], axis=1).mean()
+
+
+def labels(n, classes, seed=0):
+    return np.random.default_rng(seed).integers(0, classes, n)
+
+
 CASES = {
     "softmax": (workloads.softmax, lambda: [rand((301, 67))]),
     "layernorm": (layernorm_then_scale, lambda: [rand((301, 67)), rand(67, 1), rand(67, 2)]),
@@ -56,6 +66,7 @@ CASES = {
     ),
     "matmul_rows": (relu_rows, lambda: [rand((301, 33)), rand((33, 17), 1)]),
     "float64": (workloads.logsumexp, lambda: [rand((301, 67), dtype=np.float64)]),
+    "mean_ce_grad": (jl.grad(mean_cross_entropy), lambda: [rand((301, 67)), labels(301, 67)]),
 }
 
 
@@ -250,3 +261,13 @@ def test_a_forked_child_runs_blocks_on_threads_of_its_own(many_blocks, monkeypat
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail("the forked child's call hung: it waited on the parent's pool threads")
+
+
+def test_a_mean_over_the_rows_does_not_keep_its_gradient_out_of_the_blocks_regression():
+    """A mean's 1/n reads the row count as a value (`dim`): that counted as mixing rows, so
+    the whole backward of a mean cross-entropy ran on whole arrays, on one thread. The
+    block body now gets the whole count (`rows_total`)."""
+    args = [rand((301, 67)), labels(301, 67)]
+    source = jl.jit(jl.grad(mean_cross_entropy)).lower(*args).compile().source
+    block = source.split("def grad_mean_cross_entropy_numpy_block(")[1].split("\ndef ")[0]
+    assert "dim(size=rows_total)" in block and "np.exp(" in block and "np.equal(" in block
