@@ -2,7 +2,7 @@
 
 import os
 
-from codegen import numpy_emitter, triton_runtime
+from codegen import numpy_cache, triton_runtime
 from codegen.cost import Cost
 from codegen.cost_numpy import numpy_cost
 from ir import Function
@@ -39,7 +39,7 @@ def compile_function(fn: Function, backend: str):
         from codegen import triton_emitter
 
         return triton_emitter.emit(fn)
-    return numpy_emitter.emit(fn)
+    return numpy_cache.emit(fn)  # numpy_emitter.emit's, from the disk cache where it can be
 
 
 def cost(fn: Function, backend: str, sizes: dict) -> Cost:

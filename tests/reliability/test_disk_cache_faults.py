@@ -1,10 +1,8 @@
 """Faults around the disk cache of generated code ($JITLIB_CACHE_DIR), beyond the damaged
-entries and unusable paths of tests/triton_backend/test_disk_cache.py: several processes
-filling one entry at once, a cache directory that does not exist yet, and a read-only one.
-
-Only the Triton backend has a disk cache: `backends.compile_function` sends the numpy
-backend to `numpy_emitter.emit`, which compiles its source in memory. The numpy cases
-below check exactly that: whatever the directory, it is never created, read or warned about.
+entries and unusable paths of tests/triton_backend/test_disk_cache.py and
+tests/codegen/test_numpy_disk_cache.py: several processes filling one entry at once, a cache
+directory that does not exist yet, and a read-only one. Both backends keep their entries
+there (`triton/`, `numpy/`); what the cache trusts is tested in test_disk_cache_security.py.
 """
 
 import json
@@ -93,7 +91,7 @@ UNUSABLE = PRELUDE + textwrap.dedent(
         "after_numpy": after_numpy,
         "messages": [str(w.message) for w in record],
         "fallback": str(fallback),
-        "written": sorted(p.name.split("_")[0] for p in fallback.rglob("*.py")),
+        "written": sorted(f"{p.parent.name}/{p.name.split('_')[0]}" for p in fallback.rglob("*.py")),
     }))
     """
 )
@@ -144,15 +142,15 @@ def test_processes_filling_one_entry_at_once_leave_one_whole_entry(tmp_path):
     assert entry.parent == cache_dir / "triton" and entry.name.startswith("filled_at_once_")
     lines = entry.read_text().splitlines()
     assert lines[0].startswith("# jitlib-triton ")
-    assert lines[-1] == f"{lines[0]} (end of entry)"
+    assert lines[-1].startswith(f"{lines[0]} (end of entry, sha256 ")
 
 
 # --- a cache directory that does not exist yet --------------------------------------------
 
 
 def test_a_missing_cache_directory_is_created_and_used(tmp_path, monkeypatch, backend):
-    """The Triton backend creates the missing directories and writes its module there,
-    without a warning; the numpy backend (no disk cache) leaves the path alone."""
+    """Either backend creates the missing directories (mode 0700) and writes its module
+    there, without a warning."""
     cache_dir = tmp_path / "not" / "there" / "yet"
     monkeypatch.setenv("JITLIB_CACHE_DIR", str(cache_dir))
 
@@ -166,12 +164,11 @@ def test_a_missing_cache_directory_is_created_and_used(tmp_path, monkeypatch, ba
         got = jl.jit(made_on_demand, backend=backend)(x)
     np.testing.assert_allclose(host(got), made_on_demand(x), rtol=1e-12, atol=1e-12)
     assert not [w for w in record if "jitlib" in str(w.message)]
-    if backend == "numpy":
-        assert not (tmp_path / "not").exists()
-    else:
-        (entry,) = files(cache_dir)
-        assert entry.parent == cache_dir / "triton"
-        assert entry.name.startswith(made_on_demand.__name__)
+    (entry,) = files(cache_dir)
+    assert entry.parent == cache_dir / backend
+    assert entry.name.startswith(made_on_demand.__name__)
+    for made in (tmp_path / "not", tmp_path / "not" / "there", cache_dir, entry.parent):
+        assert made.stat().st_mode & 0o777 == 0o700
 
 
 # --- a read-only cache directory ----------------------------------------------------------
@@ -207,17 +204,17 @@ def read_only_directory(tmp_path):
 
 
 def test_a_read_only_directory_works_without_it_and_warns_once(read_only_directory, tmp_path):
-    """In a fresh process: three functions compiled with the Triton backend (each called at
-    two sizes) give right answers from a temporary directory, with exactly one warning that
-    names the configured directory; a numpy-backend function compiled first warns nothing."""
+    """In a fresh process: a numpy-backend function, then three compiled with the Triton
+    backend (each called at two sizes), give right answers from a temporary directory, with
+    exactly one warning, at the first compile, that names the configured directory."""
     before = files(read_only_directory) if read_only_directory.is_relative_to(tmp_path) else None
     report = json.loads(finish(run(UNUSABLE, read_only_directory, tmp_path / "tmp")))
 
-    assert report["after_numpy"] == 0
+    assert report["after_numpy"] == 1
     (message,) = [m for m in report["messages"] if "jitlib" in m]
     assert f"cannot use the cache directory {read_only_directory}" in message
     assert report["fallback"] in message
     assert Path(report["fallback"]).is_relative_to(tmp_path / "tmp")
-    assert report["written"] == ["first", "second", "third"]
+    assert report["written"] == ["numpy/on", "triton/first", "triton/second", "triton/third"]
     if before is not None:
         assert files(read_only_directory) == before == []

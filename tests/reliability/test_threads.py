@@ -281,7 +281,7 @@ def test_vjp_first_called_from_threads_traces_once(backend, monkeypatch):
     assert len(traced) == 2  # once for the forward call, once for the pullback
 
 
-# --- the disk cache (the Triton backend's; the numpy backend has none) --------------------
+# --- the disk cache (both backends') ------------------------------------------------------
 
 
 def test_threads_probing_the_cache_directory_all_get_it(tmp_path, monkeypatch):
