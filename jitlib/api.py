@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+import sympy
 
 import ir
 import ir.errors
@@ -111,6 +112,19 @@ def _symbolic_dims(leaves: list, dynamic: bool) -> tuple:
     return all_dims, {sym: size for (size, _), sym in classes.items()}
 
 
+def _guards_by_class(guards: tuple, sizes: dict) -> tuple:
+    """(guards, symbols) in terms of the signature's classes, one per size, numbered in
+    order of first appearance as cache.signature numbers them: a square input's rows have a
+    symbol of their own in the trace (cache.square_sizes), the same class in the key, and
+    the guards that equate the two always hold, so they drop out."""
+    by_size: dict = {}
+    for size in sizes.values():
+        by_size.setdefault(size, shapes.symbol(len(by_size)))
+    rename = {sym: by_size[size] for sym, size in sizes.items()}
+    kept = [g.xreplace(rename) for g in guards]
+    return [g for g in kept if g is not sympy.true], list(by_size.values())
+
+
 class JitFunction:
     """A function compiled per shape signature. Created by `jl.jit`."""
 
@@ -206,7 +220,7 @@ class JitFunction:
         fn, out_tree, sizes, written = self._trace(args, kwargs)
         lowered = Lowered(optimize(fn, check=_CHECK_IR), backend, sizes)
         compiled = lowered.compile()
-        guard = compile_guards(list(fn.guards), list(sizes))
+        guard = compile_guards(*_guards_by_class(fn.guards, sizes))
         return Entry(guard, compiled.kernel.fn, out_tree, written)
 
     # --- calling --------------------------------------------------------------------

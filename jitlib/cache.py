@@ -30,7 +30,11 @@ def _gpu_array(leaf) -> bool:
 
 
 def square_sizes(leaves: list) -> set:
-    """Sizes some array has on its leading axis and on another axis too."""
+    """Sizes some array has on its leading axis and on another axis too (a square input).
+    The trace gives the leading axes of such a size's arrays of 2 or more dims, the rows the
+    numpy backend blocks over, a symbol of their own, apart from its other axes and vectors
+    (a bias or a scale over the columns), with a guard wherever the trace needs them equal.
+    The signature keeps one class per size: every call it matches has them equal."""
     found = set()
     for leaf in leaves:
         dims = getattr(leaf, "shape", ())
@@ -40,16 +44,11 @@ def square_sizes(leaves: list) -> set:
 
 
 def signature(leaves: list, dynamic: bool) -> tuple:
-    """(key, sizes): the shape signature of the leaves and the size of each symbol class.
-    Equal sizes share a class, except a size that some array has both on its leading axis
-    and on another (a square input): the leading axes of arrays of 2 or more dims, the rows
-    the numpy backend blocks over, then form a class of their own, so (n, n) traces as
-    (s0, s1), with a guard wherever the trace needs s0 == s1. A vector of that size joins
-    the columns' class, as a bias or a scale over the columns does. Python scalars are passed on as they are: weak, as numpy
-    treats them."""
+    """(key, sizes): the shape signature of the leaves and the size of each symbol class
+    (equal sizes share a class; DESIGN.md section 2). Python scalars are passed on as they
+    are: weak, as numpy treats them."""
     classes: dict = {}
     key = []
-    square = square_sizes(leaves) if dynamic else ()
     for index, leaf in enumerate(leaves):
         kind = type(leaf)
         on_gpu = kind is not np.ndarray and not isinstance(leaf, np.generic) and _gpu_array(leaf)
@@ -57,14 +56,7 @@ def signature(leaves: list, dynamic: bool) -> tuple:
             dims = leaf.shape
             if dynamic:
                 dims = tuple(
-                    [
-                        d
-                        if d < 2
-                        else classes.setdefault(
-                            (d, i == 0 < len(dims) - 1 and d in square), -2 - len(classes)
-                        )
-                        for i, d in enumerate(dims)
-                    ]
+                    [d if d < 2 else classes.setdefault(d, -2 - len(classes)) for d in dims]
                 )
             # a GPU array keys apart: the numpy backend refuses it when it compiles
             key.append((leaf.dtype, dims, "gpu") if on_gpu else (leaf.dtype, dims))
@@ -74,7 +66,7 @@ def signature(leaves: list, dynamic: bool) -> tuple:
             key.append((_SCALAR_KINDS[kind], ()))
         else:
             raise _not_an_argument(index, leaf)
-    return tuple(key), [size for size, _ in classes]
+    return tuple(key), list(classes)
 
 
 def _not_an_argument(index: int, leaf) -> JitError:
