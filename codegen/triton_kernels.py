@@ -360,7 +360,7 @@ class KernelWriter:
         result_dtype = (
             "bool" if OPS[node.op].tags & {"comparison"} or node.dtype == "bool" else compute
         )
-        text = text.format(*cast)
+        text = text.format(*cast, **dict(node.params))  # params by name: polygamma's {n}
         return _cast(text if _is_call(text) else f"({text})", result_dtype, node.dtype)
 
     def checked(self, node: Checked, depth: int) -> str:

@@ -15,7 +15,6 @@ import triton
 import triton.language as tl
 
 _INF = tl.constexpr(float("inf"))
-_NAN = tl.constexpr(float("nan"))
 _LN2 = tl.constexpr(0.6931471805599453)
 _LOG10_E = tl.constexpr(0.4342944819032518)
 # Past this |x|, e^-|x| is below float64 rounding next to e^|x|: tanh is +-1, sinh and
@@ -27,6 +26,14 @@ _LOG_ASYMPTOTE = tl.constexpr(1e8)
 
 
 # ---- predicates and sign ------------------------------------------------------------------
+
+
+@triton.jit
+def _nan_like(x):
+    """nan in x's shape and dtype. (A global nan constant breaks the real compiler: Triton
+    checks that the globals a kernel and each helper it calls saw are equal, and nan is not
+    equal to itself.)"""
+    return tl.zeros_like(x) + (_INF - _INF)
 
 
 @triton.jit
@@ -183,7 +190,7 @@ def arccosh(x):
     small = log1p(t + tl.sqrt(2.0 * t + t * t))
     large = tl.log(x) + _LN2
     y = tl.where(x > _LOG_ASYMPTOTE, large, small)
-    return tl.where(x < 1.0, _NAN, y)
+    return tl.where(x < 1.0, _nan_like(y), y)
 
 
 @triton.jit
@@ -281,7 +288,7 @@ def power(x, y):
     y_is_odd = y_is_integer & (y_wide - 2.0 * tl.floor(0.5 * y_wide) == 1.0)
     z = tl.where(signbit(x_wide) & y_is_odd, -magnitude, magnitude)
     # a finite negative base to a non-integral power has no real value
-    z = tl.where((x_wide < 0.0) & (x_wide > -_INF) & ~y_is_integer, _NAN, z)
+    z = tl.where((x_wide < 0.0) & (x_wide > -_INF) & ~y_is_integer, _nan_like(z), z)
     z = tl.where((y_wide == 0.0) | (x_wide == 1.0), 1.0, z)
     return z.to(x.dtype)
 
@@ -401,12 +408,18 @@ def _erf_series(z):
 
 
 @triton.jit
-def _erfc_fraction(z):
-    """erfc(z) for float64 z >= 2.5."""
+def _erfc_scaled(z):
+    """erfc(z) e^(z^2) for float64 z >= 2.5 (no underflow, however large z is)."""
     t = z
     for i in range(40):
         t = z + ((40 - i) * 0.5) / t
-    return tl.exp(-z * z) * _INV_SQRT_PI / t
+    return _INV_SQRT_PI / t
+
+
+@triton.jit
+def _erfc_fraction(z):
+    """erfc(z) for float64 z >= 2.5."""
+    return tl.exp(-z * z) * _erfc_scaled(z)
 
 
 @triton.jit
@@ -430,6 +443,89 @@ def erfc(x):
     upper = tl.where(near, 1.0 - series, fraction)  # erfc(|x|)
     # erfc(-z) = 2 - erfc(z)
     return tl.where(wide < 0.0, 2.0 - upper, upper).to(x.dtype)
+
+
+# ---- inverse error function and normal quantile (scipy.special.erfinv, ndtri) -------------
+# Both solve erfc(y) = c for y >= 0, given c and a = 1 - c, in float64 whatever the dtype.
+# Winitzki's approximation (2008), erfinv(a)^2 ~ sqrt(t^2 - l/k) - t with l = log(1 - a^2),
+# t = 2/(pi k) + l/2, k = 0.147, starts within 2.3e-3 of y; two Halley steps (cubic
+# convergence) reach float64 rounding. Each step solves the better-conditioned equation:
+# erf(y) = a for a <= 1/2, and log erfc(y) = log c beyond, written with erfc(y) e^(y^2) so
+# that nothing underflows even at c = 5e-324 (y = 27.2). ndtri(p) = -sqrt(2) erfcinv(2p).
+# Checked against scipy to 2e-13 relative: below y = 2.5, erfc(y) is 1 - erf(y), whose
+# rounding costs digits as erfc(y) nears 4e-4.
+_WINITZKI = tl.constexpr(0.147)
+_HALF_SQRT_PI = tl.constexpr(0.8862269254527580)
+_SQRT2 = tl.constexpr(1.4142135623730951)
+
+
+@triton.jit
+def _erfinv_start(a, log_c, central):
+    """Winitzki's approximation of erfinv(a), its cancellation removed for small a."""
+    # log_q = log(1 - a^2) = log(c (1 + a)), from c itself in the tail
+    log_q = tl.where(central, log1p(-tl.where(central, a * a, 0.25)), log_c + log1p(a))
+    t = 2.0 / (_PI * _WINITZKI) + 0.5 * log_q
+    root = tl.sqrt(t * t - log_q / _WINITZKI)
+    # root - t = (-log_q/k) / (root + t), without cancellation while t > 0
+    inner = tl.where(t > 0.0, (-log_q / _WINITZKI) / (root + t), root - t)
+    return tl.sqrt(inner)
+
+
+@triton.jit
+def _erfinv_step(y, a, log_c, central):
+    """One Halley step y - d / (1 - d f''/(2 f')) with d = f/f', for f(y) = erf(y) - a
+    (f''/f' = -2y) or, in the tail, f(y) = log erfc(y) - log c (with s = erfc(y) e^(y^2):
+    f' = -2/(sqrt(pi) s) and f''/(2 f') = 1/(sqrt(pi) s) - y)."""
+    near = y < _ERF_SPLIT
+    series = _erf_series(tl.where(near, y, 0.0))  # erf(y) below 2.5
+    d = (series - a) * _HALF_SQRT_PI * tl.exp(tl.where(central, y * y, 0.0))
+    central_y = y - d / (1.0 + y * d)
+    upper = 1.0 - series
+    far = _erfc_scaled(tl.where(near, _ERF_SPLIT, y))
+    scaled = tl.where(near, upper * tl.exp(tl.where(near, y * y, 0.0)), far)
+    log_erfc = tl.where(near, tl.log(upper), tl.log(far) - y * y)
+    d = (log_c - log_erfc) * scaled * _HALF_SQRT_PI
+    tail_y = y - d / (1.0 + d * (y - _INV_SQRT_PI / scaled))
+    return tl.where(central, central_y, tail_y)
+
+
+@triton.jit
+def _erfcinv_positive(a, c):
+    """y >= 0 with erfc(y) = c, for float64 0 < c <= 1 and a = 1 - c; a must be exact
+    below 1/2 and c exact above (1 - x and 2p - 1 are exact for x, p >= 1/2)."""
+    central = a <= 0.5
+    log_c = tl.log(c)
+    y = _erfinv_start(a, log_c, central)
+    for _ in range(2):
+        y = _erfinv_step(y, a, log_c, central)
+    return y
+
+
+@triton.jit
+def erfinv(x):
+    wide = x.to(tl.float64)
+    magnitude = tl.abs(wide)
+    inside = magnitude < 1.0  # false for nan
+    a = tl.where(inside, magnitude, 0.5)
+    y = _erfcinv_positive(a, 1.0 - a)
+    # odd, but erfinv(-0.0) is +0.0 (scipy's)
+    value = tl.where(wide < 0.0, -y, y)
+    edge = tl.where(magnitude == 1.0, tl.where(wide < 0.0, -_INF, _INF), _nan_like(wide))
+    return tl.where(inside, value, edge).to(x.dtype)
+
+
+@triton.jit
+def ndtri(p):
+    wide = p.to(tl.float64)
+    inside = (wide > 0.0) & (wide < 1.0)  # false for nan
+    upper = wide > 0.5
+    # c = 2 min(p, 1 - p) and a = 1 - c, exact where each decides the step
+    c = tl.where(upper, 2.0 * (1.0 - wide), 2.0 * wide)
+    a = tl.where(upper, 2.0 * wide - 1.0, 1.0 - 2.0 * wide)
+    y = _SQRT2 * _erfcinv_positive(tl.where(inside, a, 0.5), tl.where(inside, c, 0.5))
+    value = tl.where(upper, y, 0.0 - y)  # 0.0 - y: ndtri(0.5) is +0.0
+    edge = tl.where(wide == 0.0, -_INF, tl.where(wide == 1.0, _INF, _nan_like(wide)))
+    return tl.where(inside, value, edge).to(p.dtype)
 
 
 # ---- log-gamma and digamma (scipy.special.gammaln, digamma) -------------------------------
@@ -497,6 +593,78 @@ def digamma(x):
     angle = _reduced_pi(wide)
     value = tl.where(negative, value - tl.cos(angle) / tl.sin(angle) * _PI, value)
     # poles: nan at the negative integers (and -inf), -inf at +0 and inf at -0 (scipy's)
-    value = tl.where(negative & (wide == tl.floor(wide)), _NAN, value)
+    value = tl.where(negative & (wide == tl.floor(wide)), _nan_like(value), value)
     value = tl.where(wide == 0.0, tl.where(signbit(wide), _INF, -_INF), value)
     return value.to(x.dtype)
+
+
+# ---- polygamma (scipy.special.polygamma, order n >= 1) --------------------------------------
+# psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x). For y > 0: the recurrence
+# psi^(n)(y) = psi^(n)(y + 1) - (-1)^n n! / y^(n+1) moves y up to >= 10 + 2n, then the
+# Euler-Maclaurin series (Abramowitz & Stegun 6.4.11) to the B_16 term,
+# (-1)^(n+1) (n-1)!/y^n (1 + n/(2y) + sum_j B_2j/(2j)! n (n+1)...(n+2j-1) / y^(2j)),
+# whose next term is below 1e-17 of the first there. For x < 0 with f = x - floor(x) and
+# g = 1 - f, summing the recurrence from x up to f gives
+# psi^(n)(x) = psi^(n)(f) + (-1)^(n+1) (psi^(n)(g) - psi^(n)(1 - x)): three evaluations at
+# positive points, however large |x| is. g = floor(x) + 1 - x is exact, and so is f except
+# for x in (-1/2, 0), where f is near 1 and psi^(n) smooth there.
+_B2 = tl.constexpr(1.0 / 12.0)  # B_2j / (2j)!
+_B4 = tl.constexpr(-1.0 / 720.0)
+_B6 = tl.constexpr(1.0 / 30240.0)
+_B8 = tl.constexpr(-1.0 / 1209600.0)
+_B10 = tl.constexpr(1.0 / 47900160.0)
+_B12 = tl.constexpr(-691.0 / 1307674368000.0)
+_B14 = tl.constexpr(1.0 / 74724249600.0)
+_B16 = tl.constexpr(-3617.0 / 10670622842880000.0)
+
+
+@triton.jit
+def _polygamma_series(u, n: tl.constexpr):
+    """sum_j B_2j/(2j)! n (n+1)...(n+2j-1) u^j for j = 1..8, nested from the last term."""
+    tail = _B14 + u * (n + 14.0) * (n + 15.0) * _B16
+    tail = _B12 + u * (n + 12.0) * (n + 13.0) * tail
+    tail = _B10 + u * (n + 10.0) * (n + 11.0) * tail
+    tail = _B8 + u * (n + 8.0) * (n + 9.0) * tail
+    tail = _B6 + u * (n + 6.0) * (n + 7.0) * tail
+    tail = _B4 + u * (n + 4.0) * (n + 5.0) * tail
+    tail = _B2 + u * (n + 2.0) * (n + 3.0) * tail
+    return u * (n * (n + 1.0)) * tail
+
+
+@triton.jit
+def _polygamma_positive(y, n: tl.constexpr):
+    """(-1)^(n+1) psi^(n)(y) = n! zeta(n + 1, y) for float64 y > 0."""
+    factorial = 1.0  # (n - 1)!
+    for k in tl.static_range(1, n):
+        factorial = factorial * k
+    shift = tl.zeros_like(y)  # sum of y^-(n+1) over the points passed
+    for _ in range(10 + 2 * n):
+        low = y < 10.0 + 2 * n
+        inverse = 1.0 / y
+        power = inverse
+        for _k in tl.static_range(n):
+            power = power * inverse
+        shift = tl.where(low, shift + power, shift)
+        y = tl.where(low, y + 1.0, y)
+    inverse = 1.0 / y
+    lead = tl.zeros_like(y) + factorial  # (n - 1)! / y^n, scaled first against underflow
+    for _k in tl.static_range(n):
+        lead = lead * inverse
+    tail = 1.0 + 0.5 * n * inverse + _polygamma_series(inverse * inverse, n)
+    return factorial * n * shift + lead * tail
+
+
+@triton.jit
+def polygamma(x, n: tl.constexpr):
+    wide = x.to(tl.float64)
+    sign = 1.0 - 2.0 * ((n + 1) % 2)  # (-1)^(n+1)
+    # at the poles (0, -0, the negative integers, -inf) scipy gives (-1)^(n+1) inf
+    pole = (wide <= 0.0) & (wide == tl.floor(wide))
+    reflect = (wide < 0.0) & ~pole
+    below = tl.where(reflect, wide, -0.5)  # the other lanes reflect a harmless point
+    fraction = below - tl.floor(below)
+    value = _polygamma_positive(tl.where(reflect, fraction, tl.where(pole, 1.0, wide)), n)
+    reflected = _polygamma_positive(tl.floor(below) + 1.0 - below, n)
+    reflected -= _polygamma_positive(1.0 - below, n)
+    value = sign * tl.where(reflect, value + sign * reflected, value)
+    return tl.where(pole, sign * _INF, value).to(x.dtype)

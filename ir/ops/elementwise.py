@@ -54,7 +54,8 @@ def ufunc_op(ufunc, *aliases, partials=None, tags=(), triton=None) -> Op:
 def K(float_: str | None, int_: str | None = "same", bool_: str | None = "same"):
     """A Triton expression by the kind of dtype numpy computes the op in (`int_` and
     `bool_` default to the float one). `{0}`, `{1}` are the operands already cast to that
-    dtype, `{bits}` its width; `jl.` names are helpers in codegen/triton_prelude.py."""
+    dtype, `{bits}` its width, `{name}` the op's static param of that name (polygamma's
+    `{n}`); `jl.` names are helpers in codegen/triton_prelude.py."""
     by_kind = {
         "float": float_,
         "int": float_ if int_ == "same" else int_,

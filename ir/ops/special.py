@@ -99,9 +99,9 @@ def _polygamma_partials(e, x, out, *, n: int):
 OPS = [
     special_op("erf", _erf_partials, triton=F("jl.erf({0})")),
     special_op("erfc", _erfc_partials, triton=F("jl.erfc({0})")),
-    special_op("erfinv", _erfinv_partials),
-    special_op("ndtri", _ndtri_partials),
+    special_op("erfinv", _erfinv_partials, triton=F("jl.erfinv({0})")),
+    special_op("ndtri", _ndtri_partials, triton=F("jl.ndtri({0})")),
     special_op("gammaln", _gammaln_partials, triton=F("jl.gammaln({0})")),
     special_op("digamma", _digamma_partials, triton=F("jl.digamma({0})")),
-    special_op("polygamma", _polygamma_partials),
+    special_op("polygamma", _polygamma_partials, triton=F("jl.polygamma({0}, {n})")),
 ]

@@ -2,7 +2,8 @@
 float64 (the integer helpers in int32 and int64), on special values (signed zeros,
 infinities, nan, the dtype's extremes) and on random inputs from its domain, one kernel launch
 per helper and dtype, and with a scalar operand as generated kernels pass one. Each helper's
-result dtype is checked inside the kernel."""
+result dtype is checked inside the kernel. The scipy.special helpers are checked against
+scipy, tails included."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ import triton.language as tl  # noqa: E402
 
 from codegen import triton_prelude as jl
 from codegen import triton_runtime as rt
+
+try:
+    import scipy.special as sp
+except ImportError:  # scipy is optional for jitlib itself
+    sp = None
 
 BLOCK = 256
 TL_DTYPES = {
@@ -62,13 +68,32 @@ def binary_kernel(
     tl.store(out_ptr + offsets, z, mask=mask)
 
 
-def launch(name: str, inputs: tuple, out_dtype) -> np.ndarray:
-    """jl.<name> applied to the inputs (one of them may have a single element) by one kernel
-    launch."""
+@triton.jit
+def trigamma(x):
+    return jl.polygamma(x, 1)
+
+
+@triton.jit
+def tetragamma(x):
+    return jl.polygamma(x, 2)
+
+
+@triton.jit
+def pentagamma(x):
+    return jl.polygamma(x, 3)
+
+
+POLYGAMMA = {1: trigamma, 2: tetragamma, 3: pentagamma}
+
+
+def launch(name, inputs: tuple, out_dtype) -> np.ndarray:
+    """jl.<name> (or a kernel function itself) applied to the inputs (one of them may have a
+    single element) by one kernel launch."""
     # host arrays in Triton's interpreter (tests/conftest.py), device arrays on a GPU
     out = rt.empty(np.broadcast_shapes(*(x.shape for x in inputs)), np.dtype(out_dtype).name)
     buffers = [rt.ptr(rt.device(x, x.dtype.name)) for x in inputs]
-    args = (*buffers, rt.ptr(out), out.size, getattr(jl, name), TL_DTYPES[out.dtype], BLOCK)
+    fn = getattr(jl, name) if isinstance(name, str) else name
+    args = (*buffers, rt.ptr(out), out.size, fn, TL_DTYPES[out.dtype], BLOCK)
     with np.errstate(all="ignore"):
         if len(inputs) == 1:
             unary_kernel[(1,)](*args)
@@ -252,3 +277,97 @@ def test_binary_helper_with_a_scalar_operand(case, scalar_side):
     with np.errstate(all="ignore"):
         want = case.numpy(*inputs)
     assert_close(got, want, case.rtol[1])
+
+
+# ---- scipy.special helpers against scipy -----------------------------------------------------
+
+needs_scipy = pytest.mark.skipif(sp is None, reason="scipy is not installed")
+TOP = 1 - 2.0**-53  # the float64 below 1
+
+
+def log_uniform(rng, n, low, high) -> np.ndarray:
+    return 10.0 ** rng.uniform(low, high, n)
+
+
+def erfinv_inputs(rng, n) -> np.ndarray:
+    specials = [0.0, -0.0, 1.0, -1.0, TOP, -TOP, 0.5, -0.5, 1.5, -2.0, np.nan, np.inf, -np.inf]
+    specials += [5e-324, 1e-300, -1e-20]
+    n -= len(specials)
+    # the middle, then towards +-1 (down to 1 - 1e-16) and towards 0
+    sign = rng.choice([-1.0, 1.0], n)
+    spread_ = [rng.uniform(-1, 1, n), sign * (1 - log_uniform(rng, n, -16, 0))]
+    spread_.append(sign * log_uniform(rng, n, -300, 0))
+    return np.concatenate([specials, np.choose(rng.integers(0, 3, n), spread_)])
+
+
+def ndtri_inputs(rng, n) -> np.ndarray:
+    specials = [0.0, -0.0, 1.0, TOP, 0.5, 0.25, 0.75, 1.5, -0.5, np.nan, np.inf, -np.inf]
+    specials += [5e-324, 1e-300, 1e-45, 2.0**-1022]
+    n -= len(specials)
+    # the lower tail down to the smallest subnormal, the upper one up to 1 - 1e-16
+    spread_ = [rng.uniform(0, 1, n), log_uniform(rng, n, -323, 0), 1 - log_uniform(rng, n, -16, 0)]
+    return np.concatenate([specials, np.choose(rng.integers(0, 3, n), spread_)])
+
+
+def polygamma_inputs(rng, n) -> np.ndarray:
+    specials = [0.0, -0.0, -1.0, -2.0, -50.0, -1e17, np.inf, -np.inf, np.nan, 1e-300, 1e300]
+    specials += [1e-30, 1.0, 2.0, -0.5, -1.5, -1e-9, -3.0 + 1e-9]
+    n -= len(specials)
+    # scipy's time grows with |x| for x < 0, so negative ones stay above -1e4
+    spread_ = [log_uniform(rng, n, -8, 10), rng.uniform(-40, 40, n), -log_uniform(rng, n, -8, 4)]
+    return np.concatenate([specials, np.choose(rng.integers(0, 3, n), spread_)])
+
+
+def reflection_size(order: int, x: np.ndarray) -> np.ndarray:
+    """|psi^(n)| at x - floor(x) and at 1 minus that for x < 0: below 0, psi^(n) is their
+    difference for even n and has zeros, next to which neither scipy nor the helper is
+    accurate relative to the value itself; the error is measured against this size there."""
+    negative = (x < 0) & np.isfinite(x)
+    fraction = x[negative] - np.floor(x[negative])
+    size = np.zeros_like(x)
+    size[negative] = np.abs(sp.polygamma(order, fraction)) + np.abs(
+        sp.polygamma(order, 1 - fraction)
+    )
+    return size
+
+
+def assert_special_matches(got, want, rtol: float, size=None):
+    """Values within rtol (relative to max(|want|, size)), and zeros, infinities and nans
+    exactly as scipy's, signs included."""
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite], want[~finite])
+    zero = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
+    size = np.abs(want) if size is None else np.maximum(np.abs(want), size)
+    scale = np.maximum(size[finite], np.finfo(got.dtype).tiny)
+    error = np.abs(got[finite].astype(np.float64) - want[finite]) / scale
+    assert error.max() <= rtol, (error.max(), got[finite][error.argmax()])
+
+
+SPECIAL = {"erfinv": erfinv_inputs, "ndtri": ndtri_inputs}
+
+
+@needs_scipy
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", SPECIAL)
+def test_inverse_error_functions_match_scipy(name, dtype):
+    with np.errstate(over="ignore", under="ignore"):
+        x = SPECIAL[name](np.random.default_rng(4), BLOCK).astype(dtype)
+    want = getattr(sp, name)(x)
+    assert want.dtype == dtype
+    assert_special_matches(launch(name, (x,), dtype), want, 2e-6 if dtype == np.float32 else 1e-12)
+
+
+@needs_scipy
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", POLYGAMMA)
+def test_polygamma_matches_scipy(order, dtype):
+    with np.errstate(over="ignore", under="ignore"):
+        x = polygamma_inputs(np.random.default_rng(5), BLOCK).astype(dtype)
+    # scipy computes polygamma in float64 for float32 too; jitlib rounds it to float32
+    want = sp.polygamma(order, x.astype(np.float64))
+    with np.errstate(over="ignore"):
+        want = want.astype(dtype)
+        size = reflection_size(order, x.astype(np.float64))
+    got = launch(POLYGAMMA[order], (x,), dtype)
+    assert_special_matches(got, want, 2e-6 if dtype == np.float32 else 1e-12, size)

@@ -21,6 +21,11 @@ import jitlib as jl  # noqa: E402
 from benchmarks import workloads  # noqa: E402
 from codegen import triton_emitter, triton_runtime, triton_scatter, triton_sort  # noqa: E402
 
+try:
+    import scipy.special as sp
+except ImportError:  # scipy is optional: no scipy.special case then
+    sp = None
+
 TYPES = {
     "float16": "fp16",
     "float32": "fp32",
@@ -61,7 +66,21 @@ def _extra():
             lambda x, a, h: (np.sort(x, axis=0), np.argsort(a), np.sort(h)),
             (x, ints, x.astype(np.float16)),
         ),
-    ]
+    ] + ([("special", _special, (x, x.astype(np.float64)))] if sp else [])
+
+
+def _special(x, w):
+    """scipy.special's kernel forms in float32 and float64; polygamma of orders 1 and 2
+    comes from digamma's derivatives. Helpers appear twice in one kernel, as a nan constant
+    shared by two calls once broke the compiler."""
+    trigamma = jl.grad(lambda y: sp.digamma(y).sum())
+    tetragamma = jl.grad(lambda y: trigamma(y).sum())
+    p = 0.5 * sp.erfc(x)
+    return (
+        sp.erfinv(np.tanh(x)) + sp.ndtri(p) + sp.erf(x) + sp.gammaln(x),
+        sp.ndtri(0.5 * sp.erfc(w)) * sp.erfinv(np.tanh(w)) + trigamma(w) + tetragamma(w),
+        sp.digamma(w) + sp.digamma(w * w) + np.arccosh(1.0 + w * w) * (w * w) ** w,
+    )
 
 
 def _scatters(x, i, v):
