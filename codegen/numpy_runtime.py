@@ -72,9 +72,10 @@ def _l2_bytes() -> int:
 L2_BYTES = _l2_bytes()
 # a block's working set (its rows of every input, temporary and result) fits in L2
 BLOCK_BYTES = int(os.environ.get("JITLIB_BLOCK_BYTES", "0") or 0) or L2_BYTES
-# below this many bytes of work a call stays on the calling thread: handing blocks to
-# another thread costs tens of microseconds (measured with benchmarks/threads.py)
-MIN_PARALLEL_BYTES = 4 << 20
+# below this many bytes of work a call stays on the calling thread: on the 2-core VM this was
+# tuned on, a second thread gained nothing below about 16 MB (python -m benchmarks.threads;
+# memory-bound updates like Adam gain little at any size, the two cores share the bandwidth)
+MIN_PARALLEL_BYTES = 16 << 20
 # a call whose working set is smaller runs as one block on numpy's own allocations: the
 # pools' bookkeeping would cost more than the few page faults it saves
 SMALL_BYTES = 256 << 10
