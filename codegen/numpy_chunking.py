@@ -48,7 +48,14 @@ def _matmul(eqn: Eqn, kinds: list, row) -> bool:
 
 def _gather(eqn: Eqn, kinds: list, row) -> bool:
     axis = eqn.params["axis"]
-    return (kinds == [CONST, ROW] and axis == 0) or (kinds == [ROW, CONST] and axis > 0)
+    if kinds == [CONST, ROW]:
+        return axis == 0
+    if kinds != [ROW, CONST] or axis == 0:
+        return False
+    # take's indices sit at `axis`, away from the rows; take_along_axis's broadcast against
+    # the rows as an elementwise operand does, so a row-free index array must span them
+    # (labels of a square input's rows carry the columns' symbol, and were not sliced)
+    return eqn.op is not OPS["take_along_axis"] or _spans_rows(eqn.inputs[1], eqn.out)
 
 
 def _transpose(eqn: Eqn, kinds: list, row) -> bool:

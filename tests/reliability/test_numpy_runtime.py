@@ -221,6 +221,15 @@ def test_a_cached_call_faults_in_no_fresh_pages(name, monkeypatch):
     assert per_call < 100, f"{per_call} page faults per cached call"
 
 
+def test_labels_of_a_square_input_are_sliced_with_its_rows_regression(many_blocks):
+    """A (n,) labels vector beside (n, n) logits takes the columns' symbol; the row blocks
+    gathered with the whole vector (shapes (21,1) and (4096,1) at the bench's default)."""
+    fn = workloads.cross_entropy
+    args = (rand((48, 48)), labels(48, 48))
+    np.testing.assert_allclose(jl.jit(fn)(*args), fn(*args), rtol=2e-5)
+    np.testing.assert_allclose(jl.jit(jl.grad(fn))(*args), jl.grad(fn)(*args), rtol=2e-5)
+
+
 @pytest.mark.parametrize("name", ["softmax", "layernorm", "rmsnorm", "logsumexp"])
 def test_square_inputs_run_wholly_in_row_blocks_regression(name, many_blocks):
     """At 4096x4096 the bench's row-wise workloads traced as f32[s0,s0]: rows and columns
