@@ -362,6 +362,7 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
     sliced = [f"{a}[start:stop]" if a in rows_of else a for a in args]
     sliced += [f"{o}[start:stop]" for o in outs] + ["pool", f"{ROWS_TOTAL}=rows"]
     parts = [f"part{i}" for i in range(len(outs))]
+    blas = ", blas=True" if any(e.op is OPS["matmul"] for e in fn.eqns) else ""
     lines += [
         "    def run(start, stop, pool):",
         f"        {', '.join(parts)}, = {block_fn}({', '.join(sliced)})",
@@ -369,7 +370,7 @@ def _driver(fn: Function, row, block_fn: str, name: str, copied: list, slots: li
     # results the block wrote into their output slice need no copy
     lines += [f"        {o}[start:stop] = {p}" for o, p in zip(outs, parts) if o in copied]
     lines += [
-        f"    rt.run_blocks(run, rows, block, POOLS[{name!r}], rows * row_bytes)",
+        f"    rt.run_blocks(run, rows, block, POOLS[{name!r}], rows * row_bytes{blas})",
         f"    return ({', '.join(outs)},)",
     ]
     return lines

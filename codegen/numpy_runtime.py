@@ -70,8 +70,12 @@ def _l2_bytes() -> int:
 
 
 L2_BYTES = _l2_bytes()
-# a block's working set (its rows of every input, temporary and result) fits in L2
-BLOCK_BYTES = int(os.environ.get("JITLIB_BLOCK_BYTES", "0") or 0) or L2_BYTES
+# a block's working set (its rows of every input, temporary and result): 4x the per-core L2.
+# Its temporaries, the data read more than once, then fit in L2, while the rows streamed in
+# and out pass through; a block of one L2 made 4-5x as many blocks, and their Python cost
+# (about 1.5 us per numpy call) made softmax, layernorm and Adam 1.7-2x slower at the bench's
+# default sizes on the 2-core VM this was tuned on (JITLIB_BLOCK_BYTES overrides it)
+BLOCK_BYTES = int(os.environ.get("JITLIB_BLOCK_BYTES", "0") or 0) or 4 * L2_BYTES
 # below this many bytes of work a call stays on the calling thread: on the 2-core VM this was
 # tuned on, a second thread gained nothing below about 16 MB (python -m benchmarks.threads;
 # memory-bound updates like Adam gain little at any size, the two cores share the bandwidth)
@@ -117,12 +121,16 @@ def block_rows(rows: int, row_bytes: int) -> int:
     return max(1, min(rows, BLOCK_BYTES // max(1, row_bytes)))
 
 
-def run_blocks(run, rows: int, block: int, pools: Pools, work_bytes: int) -> None:
+def run_blocks(run, rows: int, block: int, pools: Pools, work_bytes: int, blas=False) -> None:
     """Call `run(start, stop, pool)` for each block of rows; blocks go to threads in
-    contiguous shares when there is enough work. The first error raised is re-raised."""
+    contiguous shares when there is enough work. A block that calls BLAS (`blas`: a matmul)
+    stays on this thread: BLAS runs on every core already, and our threads calling it at
+    once made per-example gradients 1.5x slower. The first error raised is re-raised."""
     starts = range(0, rows, block)
     threads = min(thread_count(), len(starts))
-    if threads > 1 and (work_bytes < MIN_PARALLEL_BYTES or getattr(_in_worker, "on", False)):
+    if threads > 1 and (
+        blas or work_bytes < MIN_PARALLEL_BYTES or getattr(_in_worker, "on", False)
+    ):
         threads = 1
 
     def share(t: int) -> None:
