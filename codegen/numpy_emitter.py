@@ -225,7 +225,15 @@ class _Emitter:
             name = self.fresh(eqn.out)
             if not eqn.out.type.shape:
                 return f"{name} = {call})"
-            return f"{name} = {call}, out=rt.empty({shape}, {eqn.out.type.dtype!r}))"
+            # small arrays come from malloc's heap, which does not fault: decide inline,
+            # without a call (a tiny jitted function's whole budget is a few microseconds)
+            nbytes = shapes.size(eqn.out.type.shape) * np.dtype(eqn.out.type.dtype).itemsize
+            pooled = f"rt.empty({shape}, {eqn.out.type.dtype!r})"
+            if isinstance(nbytes, int) or sympy.sympify(nbytes).is_number:
+                big = int(nbytes) >= numpy_runtime.MIN_POOLED_BYTES
+                return f"{name} = {call}, out={pooled})" if big else f"{name} = {call})"
+            small = f"{shapes.to_python(nbytes)} < rt.MIN_POOLED_BYTES"
+            return f"{name} = {call}, out=None if {small} else {pooled})"
         outs = ", ".join(self.fresh(v) for v in eqn.outputs)
         return f"{outs} = {call})"
 
