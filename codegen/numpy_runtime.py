@@ -82,7 +82,7 @@ BLOCK_BYTES = int(os.environ.get("JITLIB_BLOCK_BYTES", "0") or 0) or 4 * L2_BYTE
 MIN_PARALLEL_BYTES = 16 << 20
 # a call whose working set is smaller runs as one block on numpy's own allocations: the
 # pools' bookkeeping would cost more than the few page faults it saves
-SMALL_BYTES = 256 << 10
+SMALL_BYTES = 1 << 20
 
 _executor: ThreadPoolExecutor | None = None
 _executor_threads = 0
@@ -127,7 +127,7 @@ def run_blocks(run, rows: int, block: int, pools: Pools, work_bytes: int, blas=F
     stays on this thread: BLAS runs on every core already, and our threads calling it at
     once made per-example gradients 1.5x slower. The first error raised is re-raised."""
     starts = range(0, rows, block)
-    threads = min(thread_count(), len(starts))
+    threads = min(thread_count(), len(starts)) if len(starts) > 1 else 1
     if threads > 1 and (
         blas or work_bytes < MIN_PARALLEL_BYTES or getattr(_in_worker, "on", False)
     ):
