@@ -7,6 +7,7 @@ that answers from the current sizes and records a guard; otherwise it is an erro
 
 import contextlib
 import contextvars
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -72,13 +73,21 @@ def decide(condition) -> bool:
     condition = sympy.sympify(condition)
     if condition in (sympy.true, sympy.false):
         return bool(condition)
-    known = at_least_two(condition)
-    if known in (sympy.true, sympy.false):
-        return bool(known)
+    known = _settled(condition)
+    if known is not None:
+        return known
     answer = _oracle.get()
     if answer is None:
         raise ShapeError(f"cannot decide {condition} for symbolic shapes")
     return answer(condition)
+
+
+@functools.lru_cache(maxsize=65536)
+def _settled(condition) -> bool | None:
+    """The condition's truth for every size of 2 or more, None when it depends on the
+    sizes (pure algebra, so cached: sympy's assumptions are slow)."""
+    known = at_least_two(condition)
+    return bool(known) if known in (sympy.true, sympy.false) else None
 
 
 def at_least_two(expr):
@@ -94,6 +103,17 @@ def at_least_two(expr):
 def dims_equal(a: Dim, b: Dim) -> bool:
     if isinstance(a, int) and isinstance(b, int):
         return a == b
+    if a == b:  # the same expression (sympy's structural equality): no algebra needed
+        return True
+    known = _symbolically_equal(sympy.sympify(a), sympy.sympify(b))
+    return known if known is not None else decide(sympy.Eq(a, b))
+
+
+@functools.lru_cache(maxsize=65536)
+def _symbolically_equal(a, b) -> bool | None:
+    """Whether a == b for every size the symbols may take (2 or more), None when that
+    depends on the sizes. Pure algebra, so it is cached: sympy's expand dominated the
+    tracing of large gradients (a transformer step asked it 3,800 times)."""
     difference = sympy.expand(a - b)
     if difference == 0:
         return True
@@ -102,7 +122,7 @@ def dims_equal(a: Dim, b: Dim) -> bool:
     shifted = sympy.expand(at_least_two(difference))
     if shifted.is_positive or shifted.is_negative:
         return False
-    return decide(sympy.Eq(a, b))
+    return None
 
 
 def equal(a: Shape, b: Shape) -> bool:

@@ -32,6 +32,7 @@ class Trace:
         self.builder = ir.Builder()
         self.sizes = sizes  # symbol -> the size it has in this trace
         self.guards: list = []
+        self.decided: dict = {}  # condition -> its answer (a large gradient asks thousands)
         # A trace nested in another (the function a transform or a loop body traces) takes
         # the outer trace's values it uses as extra parameters: `captured` lists the outer
         # Tracers, in the order of those parameters (after the explicit ones).
@@ -87,7 +88,11 @@ class Trace:
     def decide(self, condition) -> bool:
         """Answer a condition on symbolic sizes from the current sizes; record a guard."""
         condition = sympy.sympify(condition)
+        result = self.decided.get(condition)
+        if result is not None:  # asked before: answered and guarded already
+            return result
         result = bool(condition.subs(self.sizes))
+        self.decided[condition] = result
         if condition not in (sympy.true, sympy.false):
             known = any(
                 v in self.guards or sympy.Not(v) in self.guards for v in shapes.variants(condition)
