@@ -7,6 +7,7 @@ JITLIB_FUZZ=long tries thousands of programs per check with fresh random draws; 
 (CI) profile replays a fixed set of a few hundred.
 """
 
+import contextlib
 from dataclasses import replace
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given
 
 import jitlib as jl
+from codegen import numpy_emitter, numpy_runtime
 from fuzz.programs import Program, assert_same, programs, run_eagerly, tolerance
 from fuzz.stats import COUNTS, fuzz
 
@@ -36,12 +38,50 @@ def _tolerance(program: Program, *examples) -> tuple:
     return tolerance([x for args in examples for x in run_eagerly(every, args)])
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@contextlib.contextmanager
+def _row_blocks_everywhere(on: bool):
+    """The numpy backend's row blocks for every row-local program (not only chains of 3
+    ops), one row each, on the thread pool: every blocking rule meets random programs."""
+    if not on:
+        yield None
+        return
+    calls = [0]
+    run_blocks = numpy_runtime.run_blocks
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return run_blocks(*args, **kwargs)
+
+    knobs = [
+        (numpy_runtime, "run_blocks", counted),
+        (numpy_emitter, "MIN_CHUNKED_OPS", 0),
+        (numpy_runtime, "BLOCK_BYTES", 1),
+        (numpy_runtime, "SMALL_BYTES", 0),
+        (numpy_runtime, "MIN_PARALLEL_BYTES", 0),
+    ]
+    saved = [getattr(module, name) for module, name, _ in knobs]
+    for module, name, value in knobs:
+        setattr(module, name, value)
+    try:
+        yield calls
+    finally:
+        for (module, name, _), value in zip(knobs, saved):
+            setattr(module, name, value)
+
+
+@pytest.mark.parametrize("backend", (*BACKENDS, "numpy-blocked"))
 @fuzz(examples=300)
 @given(program=programs())
 def test_jit_matches_numpy_at_two_batch_sizes(backend, program):
+    with _row_blocks_everywhere(backend == "numpy-blocked") as blocked:
+        _jit_matches_numpy(backend, program)
+    if blocked:
+        COUNTS["jit (numpy-blocked): programs run in row blocks"] += blocked[0] > 0
+
+
+def _jit_matches_numpy(backend: str, program: Program) -> None:
     fn = program.function()
-    jitted = jl.jit(fn, backend=backend)
+    jitted = jl.jit(fn, backend=backend.removesuffix("-blocked"))
     args = program.arguments()
     _check_outputs(program, jitted(*args), run_eagerly(fn, args), _tolerance(program, args), "jit")
     COUNTS[f"jit ({backend}): programs"] += 1
