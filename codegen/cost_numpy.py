@@ -48,12 +48,8 @@ def _blocked(fn: Function, name: str, dims: Dims) -> Step:
 
 
 def blocked_split(fn: Function) -> numpy_chunking.Split | None:
-    """The split the numpy emitter runs on blocks of rows (it needs a few busy ops)."""
-    found = numpy_chunking.split(fn)
-    if found is None:
-        return None
-    busy = [e for e in found.blocked.eqns if {"elementwise", "reduction"} & e.op.tags]
-    return found if len(busy) >= numpy_emitter.MIN_CHUNKED_OPS else None
+    """The split the numpy emitter runs on blocks of rows."""
+    return numpy_emitter.blocked_split(fn)
 
 
 def numpy_cost(fn: Function, sizes: dict) -> Cost:
