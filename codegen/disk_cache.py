@@ -21,6 +21,8 @@ import types
 import warnings
 from pathlib import Path
 
+from codegen import PARSE_LOCK
+
 _lock = threading.Lock()
 _fallback: Path | None = None
 # A module is in sys.modules from the start of its import (inspect.getsource needs it there):
@@ -166,7 +168,8 @@ def _module(name: str, path: Path, text: str) -> types.ModuleType:
     linecache.cache[str(path)] = (len(text), None, text.splitlines(True), str(path))
     sys.modules[name] = module  # inspect.getsource looks here
     try:
-        exec(compile(text, str(path), "exec"), module.__dict__)
+        with PARSE_LOCK:
+            exec(compile(text, str(path), "exec"), module.__dict__)
     except BaseException:
         del sys.modules[name]
         raise

@@ -25,7 +25,7 @@ import types
 
 import numpy as np
 
-from codegen import disk_cache, numpy_chunking, numpy_emitter
+from codegen import PARSE_LOCK, disk_cache, numpy_chunking, numpy_emitter
 from codegen.numpy_emitter import NumpyKernel
 from ir import Function, as_text
 from ir.core import Eqn, sub_functions
@@ -183,7 +183,9 @@ def _given(kernel: NumpyKernel) -> dict:
     """The namespace the emitter gave the source: the function's globals less what the
     source itself binds (its functions and scalar constants)."""
     bound = set()
-    for node in ast.parse(kernel.source).body:
+    with PARSE_LOCK:
+        tree = ast.parse(kernel.source)
+    for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             bound.add(node.name)
         elif isinstance(node, ast.Assign):

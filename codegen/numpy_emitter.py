@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from codegen import numpy_chunking, numpy_runtime
+from codegen import PARSE_LOCK, numpy_chunking, numpy_runtime
 from ir import Function, as_text, shapes
 from ir.core import Eqn, Value, sub_functions
 from ir.ops import OPS, Literal
@@ -526,7 +526,8 @@ def compile_source(source: str, name: str, namespace: dict):
     the source, so tracebacks show the generated lines (the disk cache compiles with it too)."""
     filename = f"<jitlib:{name}:{abs(hash(source)):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
+    with PARSE_LOCK:
+        exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
 
 

@@ -11,6 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from codegen import PARSE_LOCK
 from ir import shapes
 from jitlib.errors import ArgumentError, JitError, UnsupportedError
 
@@ -92,7 +93,8 @@ def compile_guards(guards: list, symbols: list):
     names = ", ".join(str(s) for s in symbols)
     body = " and ".join(f"({shapes.to_python(g)})" for g in guards)
     namespace: dict = {"math": math}
-    exec(f"def guard({names}):\n    return bool({body})\n", namespace)
+    with PARSE_LOCK:
+        exec(f"def guard({names}):\n    return bool({body})\n", namespace)
     return namespace["guard"]
 
 
