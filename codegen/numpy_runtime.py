@@ -20,6 +20,7 @@ temporaries and results afresh pays those faults on every call; a pool pays them
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -107,9 +108,8 @@ def _after_fork_in_child() -> None:
     global _executor, _executor_threads, _executor_lock
     _executor, _executor_threads = None, 0
     _executor_lock = threading.Lock()
-    if "ALLOCATOR" in globals():
-        ALLOCATOR.lock = threading.Lock()
-        ALLOCATOR.trimmer = None
+    ALLOCATOR.lock = threading.Lock()
+    ALLOCATOR.trimmer = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -205,22 +205,15 @@ def scratch(pool: dict | None, slot: int, shape: tuple, dtype: str):
     held = pool.get(slot)
     if held is not None:
         raw, view = held
-        if view.shape == shape and view.dtype == dtype:
+        if view.shape == shape and view.dtype.name == dtype:
             return view
     dtype = np.dtype(dtype)
-    nbytes = dtype.itemsize * _count(shape)
+    nbytes = dtype.itemsize * math.prod(shape)
     if held is None or held[0].nbytes < nbytes:
         raw = np.empty(max(nbytes, 1), np.uint8)
     view = np.ndarray(shape, dtype, raw)
     pool[slot] = (raw, view)
     return view
-
-
-def _count(shape: tuple) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 # --- the caching allocator for results ----------------------------------------------------
@@ -250,7 +243,7 @@ class _Allocator:
 
     def empty(self, shape: tuple, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
-        nbytes = dtype.itemsize * _count(shape)
+        nbytes = dtype.itemsize * math.prod(shape)
         if nbytes < MIN_POOLED_BYTES:
             return np.empty(shape, dtype)
         size = self.size_class(nbytes)
