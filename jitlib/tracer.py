@@ -201,6 +201,11 @@ class Tracer:
             raise _unsupported(f"ndarray.{name}")
         raise AttributeError(f"'Tracer' object has no attribute {name!r}")
 
+    def nonzero(self):
+        """ndarray.nonzero() is np.nonzero(x): inside @jit, an error that names the sized
+        alternative (the result's length depends on the data)."""
+        return np.nonzero(self)
+
     # --- numpy protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":  # at, reduce, accumulate, outer, reduceat

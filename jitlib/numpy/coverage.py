@@ -52,10 +52,7 @@ REASONS = {
         "set_printoptions show_config show_runtime typename"
     ),
     "complex results": "linalg.eig linalg.eigvals roots sort_complex",
-    "data-dependent output shape": (
-        "argwhere extract flatnonzero intersect1d nonzero setdiff1d setxor1d "
-        "trim_zeros union1d unique unique_all unique_counts unique_inverse unique_values"
-    ),
+    "data-dependent output shape, with no padded form": "trim_zeros",
     "datetime": "busday_count busday_offset datetime_as_string datetime_data is_busday isnat",
     "process state": ("getbufsize geterr geterrcall linalg.test setbufsize seterr seterrcall test"),
     "Python-level helpers with no array semantics": "frompyfunc nested_iters",
@@ -163,7 +160,12 @@ def page() -> str:
         "`np.diag_indices`, `np.indices`): their `jitlib.numpy` versions trace (symbolic sizes "
         "included); `np.indices(x.shape)` itself runs under jit on the current sizes, guarded, "
         "so each new size traces again. `np.bincount` needs a static `minlength` under jit "
-        "(its length otherwise depends on the data). Where numpy raises because of the values "
+        "(its length otherwise depends on the data). The functions whose output length depends "
+        "on the data (`np.nonzero`, `np.flatnonzero`, `np.argwhere`, `np.extract`, `np.unique` "
+        "and `np.unique_all`/`_counts`/`_inverse`/`_values`, `np.union1d`, `np.intersect1d`, "
+        "`np.setdiff1d`, `np.setxor1d`) raise UnsupportedError under jit when numpy's own "
+        "function is called; their `jitlib.numpy` versions take a static `size=` (and "
+        "`fill_value=`), as JAX's do, keep the first `size` results and pad the rest. Where numpy raises because of the values "
         "(`np.asarray_chkfinite` of inf or nan, `np.bincount` of a value outside "
         "[0, minlength), `np.average` of weights summing to 0, negative or fractional "
         "`np.cov` weights, histograms whose data range is not finite), the jitted function "

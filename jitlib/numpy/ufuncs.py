@@ -71,7 +71,8 @@ def where(condition, x=None, y=None):
     if x is None or y is None:
         raise UnsupportedError(
             "np.where(condition) with one argument has a data-dependent shape and is not "
-            "supported inside @jit; use np.where(condition, x, y)"
+            "supported inside @jit; use np.where(condition, x, y), or "
+            "jitlib.numpy.nonzero(condition, size=N) for the first N positions, padded"
         )
     trace_, (cond,), _ = promote(condition)
     cond = astype(cond, "bool")

@@ -488,3 +488,6 @@ CASES += SPECIAL_CASES
 from ops.statistics_cases import CASES as STATISTICS_CASES  # noqa: E402
 
 CASES += STATISTICS_CASES
+from ops.setops_cases import CASES as SETOPS_CASES  # noqa: E402
+
+CASES += SETOPS_CASES

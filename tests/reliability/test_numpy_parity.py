@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import jitlib as jl
-from codegen import numpy_emitter, numpy_runtime, triton_emitter
+from codegen import numpy_runtime, triton_emitter
 from reliability.conftest import host
 
 NAN, INF = np.nan, np.inf
