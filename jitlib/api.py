@@ -18,7 +18,7 @@ import ir.errors
 from codegen.cost import Cost
 from ir import dtypes, shapes
 from ir.passes import optimize
-from jitlib import backends, inplace, pytree
+from jitlib import backends, inplace, pickling, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature, square_sizes
 from jitlib.errors import (
     AliasingError,
@@ -137,6 +137,12 @@ class JitFunction:
         self._cache = Cache()
         self._exact: dict = {}  # exact (dtype, shape) of each array argument -> Entry
         functools.update_wrapper(self, fn)
+
+    def __reduce__(self):
+        """By name where the module holds this function (`@jit def f`), else as
+        jit(fn, ...) with fn pickled by the pickler; the copy's cache starts empty."""
+        options = (self.fn, self.static_argnums, self.static_argnames, self.backend, self.dynamic)
+        return pickling.reduce(self, pickling.call, (JitFunction, options, {}))
 
     # --- arguments ------------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple:

@@ -15,7 +15,7 @@ import functools
 import ir
 from ir import dtypes
 from ir.ops import OPS
-from jitlib import inplace, pytree
+from jitlib import inplace, pickling, pytree
 from jitlib.errors import TransformError
 from jitlib.numpy._core import as_tracer, trace_of
 from jitlib.trace import current as current_trace
@@ -48,6 +48,11 @@ class _CustomRule:
     function (rules usually call it for the primal output)."""
 
     _in_rule = False
+    RULES: tuple = ()  # the attributes holding the user's rules
+
+    def __reduce__(self):
+        rules = {name: getattr(self, name) for name in self.RULES}
+        return pickling.reduce(self, _rebuilt_rule, (type(self), self.fun, rules))
 
     @contextlib.contextmanager
     def _rule(self):
@@ -56,6 +61,14 @@ class _CustomRule:
             yield
         finally:
             self._in_rule = False
+
+
+def _rebuilt_rule(cls, fun, rules: dict):
+    """Unpickling a custom_vjp/custom_jvp function: cls(fun) with its rules."""
+    rebuilt = cls(fun)
+    for name, rule in rules.items():
+        setattr(rebuilt, name, rule)
+    return rebuilt
 
 
 class custom_vjp(_CustomRule):
@@ -73,6 +86,8 @@ class custom_vjp(_CustomRule):
     >>> jl.grad(lambda x: (3.0 * clip_gradient(x)).sum())(np.ones(2))
     array([1., 1.])
     """
+
+    RULES = ("fwd", "bwd")
 
     def __init__(self, fun):
         self.fun = fun
@@ -184,6 +199,8 @@ class custom_jvp(_CustomRule):
     >>> float(jl.grad(lambda x: log1pexp(x))(100.0))
     1.0
     """
+
+    RULES = ("jvp",)
 
     def __init__(self, fun):
         self.fun = fun

@@ -21,7 +21,7 @@ import ir.errors
 from ir import dtypes, shapes
 from ir.ops import OPS
 from ir.passes import autodiff, batching, dce
-from jitlib import inplace, pytree
+from jitlib import inplace, pickling, pytree
 from jitlib.api import jit
 from jitlib.errors import (
     ArgumentError,
@@ -43,9 +43,10 @@ class Transformed:
     """A function that runs inside a trace. Called outside one, it is jitted: traced once
     per shape signature, compiled and cached."""
 
-    def __init__(self, body: Callable, name: str, wrapped: Callable | None = None):
+    def __init__(self, body: Callable, name: str, wrapped: Callable | None = None, recipe=None):
         self.body = body
         self.name = name
+        self._recipe = recipe  # (make, args, kwargs): the public call that made it, to pickle
         self._jitted = None
         self._lock = threading.Lock()
         if wrapped is not None:
@@ -60,6 +61,14 @@ class Transformed:
                 if self._jitted is None:
                     self._jitted = self._jit()
         return self._jitted(*args, **kwargs)
+
+    def __reduce__(self):
+        if self._recipe is None:
+            raise TypeError(
+                f"{self.name} cannot be pickled: it holds the primal values jl.vjp/jl.jvp "
+                "were given; pickle the function and call jl.vjp/jl.jvp where it runs"
+            )
+        return pickling.reduce(self, pickling.call, self._recipe)
 
     def _jit(self):
         body = self.body
@@ -253,7 +262,9 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Transformed
     def body(*args, **kwargs):
         return _value_and_grad(f, argnums, has_aux, args, kwargs, "value_and_grad")
 
-    return Transformed(body, f"value_and_grad_{_name(f)}", f)
+    return Transformed(
+        body, f"value_and_grad_{_name(f)}", f, (value_and_grad, (f, argnums, has_aux), {})
+    )
 
 
 def grad(f: Callable, argnums=0, has_aux: bool = False) -> Transformed:
@@ -269,7 +280,7 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Transformed:
         out, g = _value_and_grad(f, argnums, has_aux, args, kwargs, "grad")
         return (g, out[1]) if has_aux else g
 
-    return Transformed(body, f"grad_{_name(f)}", f)
+    return Transformed(body, f"grad_{_name(f)}", f, (grad, (f, argnums, has_aux), {}))
 
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -561,7 +572,7 @@ def vmap(f: Callable, in_axes=0, out_axes=0) -> Transformed:
     def body(*args, **kwargs):
         return _vmap_body(f, in_axes, out_axes, args, kwargs)
 
-    return Transformed(body, f"vmap_{_name(f)}", f)
+    return Transformed(body, f"vmap_{_name(f)}", f, (vmap, (f, in_axes, out_axes), {}))
 
 
 # --- Jacobians ------------------------------------------------------------------------
@@ -675,7 +686,7 @@ def jacrev(f: Callable, argnums=0) -> Transformed:
     def body(*args):
         return _jacrev_body(f, argnums, args)
 
-    return Transformed(body, f"jacrev_{_name(f)}", f)
+    return Transformed(body, f"jacrev_{_name(f)}", f, (jacrev, (f, argnums), {}))
 
 
 def jacfwd(f: Callable, argnums=0) -> Transformed:
@@ -684,7 +695,7 @@ def jacfwd(f: Callable, argnums=0) -> Transformed:
     def body(*args):
         return _jacfwd_body(f, argnums, args)
 
-    return Transformed(body, f"jacfwd_{_name(f)}", f)
+    return Transformed(body, f"jacfwd_{_name(f)}", f, (jacfwd, (f, argnums), {}))
 
 
 def hessian(f: Callable, argnums=0) -> Transformed:
@@ -694,7 +705,7 @@ def hessian(f: Callable, argnums=0) -> Transformed:
     def body(*args):
         return _jacfwd_body(inner, argnums, args, "hessian", named=f)
 
-    return Transformed(body, f"hessian_{_name(f)}", f)
+    return Transformed(body, f"hessian_{_name(f)}", f, (hessian, (f, argnums), {}))
 
 
 __all__ = [
