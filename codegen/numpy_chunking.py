@@ -50,6 +50,8 @@ def _gather(eqn: Eqn, kinds: list, row) -> bool:
     axis = eqn.params["axis"]
     if kinds == [CONST, ROW]:
         return axis == 0
+    if kinds == [ROW, ROW]:  # take_along_axis with per-row indices: each row reads its own
+        return eqn.op is OPS["take_along_axis"] and axis != 0
     if kinds != [ROW, CONST] or axis == 0:
         return False
     # take's indices sit at `axis`, away from the rows; take_along_axis's broadcast against
@@ -126,6 +128,11 @@ def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
     if out_kind == ROW and rule is not None and rule(eqn, kinds, row):
         return ROW
     return None
+
+
+# for jitlib.on_dask, which splits dask arrays' rows by the same rules
+kind_of = _kind
+classify = _stays_in_rows
 
 
 def _row(fn: Function) -> sympy.Symbol | None:

@@ -7,7 +7,7 @@ array([0, 2, 4])
 """
 
 from jitlib import numpy  # noqa: F401  (fills the numpy dispatch table)
-from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir
+from jitlib.api import Compiled, JitFunction, Lowered, jit, make_ir, trace_counts
 from jitlib.control import cond, fori_loop, scan, while_loop
 from jitlib.custom import custom_jvp, custom_vjp, stop_gradient
 from jitlib.errors import (
@@ -58,6 +58,7 @@ __all__ = [
     "while_loop",
     "jit",
     "make_ir",
+    "trace_counts",
     "tree_flatten",
     "tree_map",
     "tree_unflatten",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import linecache
@@ -18,7 +19,7 @@ import ir.errors
 from codegen.cost import Cost
 from ir import dtypes, shapes
 from ir.passes import optimize
-from jitlib import backends, inplace, pickling, pytree
+from jitlib import backends, inplace, on_dask, pickling, pytree
 from jitlib.cache import Cache, Entry, compile_guards, signature, square_sizes
 from jitlib.errors import (
     AliasingError,
@@ -33,6 +34,21 @@ from jitlib.trace import current as current_trace
 from jitlib.tracer import SymDim, Tracer
 
 _CHECK_IR = bool(os.environ.get("JITLIB_DEBUG"))
+_TRACES: collections.Counter = collections.Counter()  # function name -> traces made here
+
+
+def trace_counts() -> dict:
+    """How many traces this process made, by function name: every jitted function's cache
+    misses (on a dask worker: the plans it made, one per signature).
+
+    >>> import numpy as np, jitlib as jl
+    >>> def counted_twice(x):
+    ...     return x * 2
+    >>> _ = jl.jit(counted_twice)(np.ones(3)), jl.jit(counted_twice)(np.ones(5))
+    >>> jl.trace_counts()["counted_twice"]  # two jitted functions, one trace each
+    2
+    """
+    return dict(_TRACES)
 
 
 class Lowered:
@@ -142,7 +158,7 @@ class JitFunction:
         """By name where the module holds this function (`@jit def f`), else as
         jit(fn, ...) with fn pickled by the pickler; the copy's cache starts empty."""
         options = (self.fn, self.static_argnums, self.static_argnames, self.backend, self.dynamic)
-        return pickling.reduce(self, pickling.call, (JitFunction, options, {}))
+        return pickling.reduce(self, JitFunction, options, {})
 
     # --- arguments ------------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple:
@@ -192,6 +208,7 @@ class JitFunction:
         signature(leaves, self.dynamic)  # raises a clear error for non-array leaves
         all_dims, sizes = _symbolic_dims(leaves, self.dynamic)
         trace = Trace(getattr(self.fn, "__name__", "f").replace("<lambda>", "lambda"), sizes)
+        _TRACES[trace.name] += 1
         tracers = [trace.param(*_leaf_type(leaf, dims)) for leaf, dims in zip(leaves, all_dims)]
         for leaf, tracer in zip(leaves, tracers):
             if _is_array(leaf):  # numpy scalars and Python numbers cannot be written
@@ -249,6 +266,8 @@ class JitFunction:
                 return self._call(entry, list(args))
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
+        if "dask" in sys.modules and on_dask.has_dask(leaves):
+            return on_dask.call(self, args, kwargs)
         shape_key, sizes = signature(leaves, self.dynamic)
         key = (treedef, shape_key, statics)
         entry = self._cache.lookup(key, sizes)

@@ -52,7 +52,7 @@ class _CustomRule:
 
     def __reduce__(self):
         rules = {name: getattr(self, name) for name in self.RULES}
-        return pickling.reduce(self, _rebuilt_rule, (type(self), self.fun, rules))
+        return pickling.reduce(self, _rebuilt_rule, (type(self), self.fun, rules), {})
 
     @contextlib.contextmanager
     def _rule(self):

@@ -14,7 +14,18 @@ never pickled: a copy starts with an empty cache, and reuses JITLIB_CACHE_DIR's 
 (array(2.), 1)
 """
 
+import collections
 import sys
+import threading
+import uuid
+
+# token -> the function unpickled in this process for it: every task of a dask graph that
+# holds the same function finds one object, and the plans and code it compiled. Held (not
+# weakly: a worker drops each task's copy between tasks), the least recently used dropped
+# beyond KEPT.
+_UNPICKLED: collections.OrderedDict = collections.OrderedDict()
+_LOCK = threading.Lock()
+KEPT = 256
 
 
 def _by_name(obj) -> str | None:
@@ -39,16 +50,29 @@ def _cloudpickle_on_stack() -> bool:
     return False
 
 
-def reduce(obj, rebuild, args: tuple):
+def reduce(obj, make, args: tuple, kwargs: dict):
     """What obj.__reduce__ returns: its name when pickle can import it (and, for a script's
     __main__, only under plain pickle: multiprocessing's spawn runs the script again, a
-    dask worker does not), else `rebuild(*args)`."""
+    dask worker does not), else the call make(*args, **kwargs), tagged with obj's token."""
     name = _by_name(obj)
     if name is not None and not (obj.__module__ == "__main__" and _cloudpickle_on_stack()):
         return name
-    return rebuild, args
+    token = obj.__dict__.get("_pickle_token")
+    if token is None:
+        token = obj.__dict__.setdefault("_pickle_token", uuid.uuid4().hex)
+    return call, (token, make, args, kwargs)
 
 
-def call(make, args: tuple, kwargs: dict):
-    """Unpickling: make(*args, **kwargs), the call that made the pickled function."""
-    return make(*args, **kwargs)
+def call(token: str, make, args: tuple, kwargs: dict):
+    """Unpickling: the function this process already unpickled for `token`, else
+    make(*args, **kwargs), the call that made the pickled function."""
+    with _LOCK:
+        found = _UNPICKLED.get(token)
+        if found is None:
+            found = make(*args, **kwargs)
+            found._pickle_token = token
+            _UNPICKLED[token] = found
+            if len(_UNPICKLED) > KEPT:
+                _UNPICKLED.popitem(last=False)
+        _UNPICKLED.move_to_end(token)
+        return found

@@ -68,7 +68,7 @@ class Transformed:
                 f"{self.name} cannot be pickled: it holds the primal values jl.vjp/jl.jvp "
                 "were given; pickle the function and call jl.vjp/jl.jvp where it runs"
             )
-        return pickling.reduce(self, pickling.call, self._recipe)
+        return pickling.reduce(self, *self._recipe)
 
     def _jit(self):
         body = self.body
