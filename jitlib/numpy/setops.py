@@ -45,9 +45,10 @@ def _sized(numpy_function, example: str):
             if size is None:
                 if is_traced(args) or is_traced(tuple(kwargs.values())):
                     raise UnsupportedError(
-                        f"numpy.{name} has a data-dependent output shape and is not supported "
-                        f"inside @jit; call jitlib.numpy.{name}({example}, size=N), which "
-                        "keeps the first N results and pads the rest with fill_value"
+                        f"numpy.{name} is not supported inside @jit: its output shape depends "
+                        f"on the data; call jitlib.numpy.{name}({example}, size=N), which "
+                        "keeps the first N results and pads the rest with fill_value; eager "
+                        "numpy still works without @jit"
                     )
                 return numpy_function(*args, **kwargs)
             try:
@@ -325,6 +326,6 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size, fill_value=None):
 def trim_zeros(filt, trim="fb", axis=None):
     """Refused: how many zeros are trimmed depends on the data, and no padding helps."""
     raise UnsupportedError(
-        "numpy.trim_zeros has a data-dependent output shape and is not supported inside "
-        "@jit; keep the zeros (np.where can mask them), or trim outside @jit"
+        "numpy.trim_zeros is not supported inside @jit: its output shape depends on the "
+        "data; keep the zeros (np.where can mask them); eager numpy still works without @jit"
     )

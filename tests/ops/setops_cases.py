@@ -23,7 +23,7 @@ CUT, PADDED = 3, 14  # each case's result is longer than CUT and shorter than PA
 def _pad(result, size: int, fill):
     result = np.asarray(result)
     if result.shape[0] >= size:
-        return result[:size]
+        return result[:size].copy()  # each result its own array, as jit gives
     tail = np.full((size - result.shape[0],) + result.shape[1:], fill, result.dtype)
     return np.concatenate([result, tail])
 
