@@ -4,7 +4,9 @@ input, and the errors numpy's own functions give under jit. Values, grad and vma
 are in the op-case table (tests/ops/setops_cases.py)."""
 
 import numpy as np
+import ops.cases  # noqa: F401  (the case table first: it imports ops.setops_cases)
 import pytest
+from ops.setops_cases import CUT, PADDED, PAIR, set_pair_case, setxor_unique_case
 
 import jitlib as jl
 import jitlib.numpy as jnp
@@ -101,3 +103,81 @@ def test_size_must_be_a_static_nonnegative_int():
         jl.jit(lambda x: jnp.unique(x, size=2.5))(np.arange(4.0))
     with pytest.raises(ValueError, match=">= 0"):
         jl.jit(lambda x: jnp.unique(x, size=-1))(np.arange(4.0))
+
+
+# --- the set operations of two arrays (tests/ops/setops_cases.py's functions) ------------------
+def _pair(domain: str, dtype: str, shapes: tuple, seed: int = 0) -> tuple:
+    rng = np.random.default_rng(seed)
+    if domain == "int":  # ties, and values the two arrays share
+        return tuple(rng.integers(-5, 6, s).astype(dtype) for s in shapes)
+    return tuple(rng.standard_normal(s).astype(dtype) for s in shapes)
+
+
+def _same_leaves(got, want, rtol: float = 1e-12) -> None:
+    got, want = jl.tree_flatten(got)[0], jl.tree_flatten(want)[0]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=rtol)
+
+
+SET_FUNCTIONS = {
+    "cut": set_pair_case(CUT),
+    "padded": set_pair_case(PADDED),
+    "xor_unique": setxor_unique_case(PADDED),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shapes", PAIR, ids=["3x4,5", "7,2x3"])
+@pytest.mark.parametrize("name, domain, dtype", [
+    ("cut", "int", "int64"), ("cut", "int", "float32"), ("padded", "int", "int32"),
+    ("padded", "int", "float64"), ("xor_unique", "real", "float64"),
+])  # fmt: skip
+def test_set_operations_match_numpy(backend, shapes, name, domain, dtype):
+    fn = SET_FUNCTIONS[name]
+    args = _pair(domain, dtype, shapes)
+    _same_leaves(jl.jit(fn, backend=backend)(*args), fn(*args))
+
+
+@pytest.mark.parametrize("shapes", PAIR, ids=["3x4,5", "7,2x3"])
+@pytest.mark.parametrize("name", ["padded", "xor_unique"])
+def test_set_operations_grad_matches_finite_differences(shapes, name):
+    """Real values (no ties, where the result's structure would jump): the gradient of
+    <weights, float results> flows to the entries each result picked."""
+    fn = SET_FUNCTIONS[name]
+    args = _pair("real", "float64", shapes, seed=1)
+    weights = [np.random.default_rng(2).standard_normal(np.shape(leaf)) for leaf in
+               jl.tree_flatten(fn(*args))[0]]  # fmt: skip
+
+    def loss(a, b):
+        leaves = jl.tree_flatten(fn(a, b))[0]
+        return sum((leaf * w).sum() for leaf, w in zip(leaves, weights) if leaf.dtype.kind == "f")
+
+    grads = jl.grad(loss, argnums=(0, 1))(*args)
+    rng, eps = np.random.default_rng(3), 1e-6
+    directions = [rng.standard_normal(np.shape(a)) for a in args]
+    plus = loss(*[a + eps * d for a, d in zip(args, directions)])
+    minus = loss(*[a - eps * d for a, d in zip(args, directions)])
+    projected = sum(np.sum(g * d) for g, d in zip(grads, directions))
+    np.testing.assert_allclose(projected, (plus - minus) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "name, backend, shapes",
+    [
+        ("cut", "numpy", PAIR[0]),
+        ("cut", "numpy", PAIR[1]),
+        ("padded", "numpy", PAIR[0]),
+        ("padded", "numpy", PAIR[1]),
+        ("padded", "triton", PAIR[0]),  # eight seconds of sorting in Triton's interpreter
+    ],
+)
+def test_set_operations_vmap_matches_loop_and_stack(name, backend, shapes):
+    fn = SET_FUNCTIONS[name]
+    examples = [_pair("int", "float64", shapes, seed=s) for s in range(3)]
+    rows = [fn(*ex) for ex in examples]
+    want = [np.stack(parts) for parts in zip(*[jl.tree_flatten(r)[0] for r in rows])]
+    batched = [np.stack(parts) for parts in zip(*examples)]
+    got = jl.jit(jl.vmap(fn), backend=backend)(*batched)
+    _same_leaves(jl.tree_flatten(got)[0], want)

@@ -2,7 +2,8 @@
 nonzero, flatnonzero, argwhere, extract, unique (and unique_all/_counts/_inverse/_values),
 union1d, intersect1d, setdiff1d and setxor1d, each with a static size=.
 
-Each case is its own reference: on numpy arrays it calls numpy's function and pads the
+unique's and nonzero's cases are here; the set operations of two arrays are checked by
+tests/jitlib/test_setops.py with the same functions. Each case is its own reference: on numpy arrays it calls numpy's function and pads the
 result to `size` as jitlib documents (fill_value, or the smallest value for unique and
 union1d); on traced arrays it calls the jitlib.numpy function. Every case runs at a size
 below the result's length (cut) and one above it (padded). The 'int' domain makes ties,
@@ -174,14 +175,11 @@ CASES = [
     OpCase(name=f"nonzero_{kind}", fn=nonzero_case(size), primitive="searchsorted", shapes=SETS)
     for kind, size in (("cut", CUT), ("padded", PADDED))
 ] + [
-    # padded set operations: the '_real' twin below (each costs seconds of sorting in
-    # Triton's interpreter under vmap)
-    OpCase(name="set_pair_cut", fn=set_pair_case(CUT), primitive=SORTS, domain="int", dtypes=NUMBERS, shapes=PAIR)
-] + [
     OpCase(name=f"{name}_real", fn=make(PADDED), primitive=SORTS, shapes=shapes)
-    for name, make, shapes in (("unique", unique_case, SETS), ("unique_all", unique_all_case, SETS),
-                               ("set_pair", set_pair_case, PAIR))
-] + [
-    OpCase(name="setxor_unique", fn=setxor_unique_case(PADDED), primitive=SORTS, shapes=PAIR)
+    for name, make, shapes in (("unique", unique_case, SETS), ("unique_all", unique_all_case, SETS))
 ]
+# The set operations of two arrays (set_pair_case, setxor_unique_case) sort three or four
+# times; under vmap in Triton's interpreter each case took ten seconds, so they are checked
+# in tests/jitlib/test_setops.py instead: values on both backends, grad and vmap on numpy,
+# vmap once on Triton
 # fmt: on

@@ -77,7 +77,7 @@ INTEGER_DOMAINS = ("int", "nonzero_int", "shift")
 # the 'real' domain (no ties), where they can.
 TIED_ON_PURPOSE = frozenset(
     "unique_cut unique_padded unique_all_cut unique_all_padded unique_family_cut "
-    "unique_family_padded set_pair_cut".split()
+    "unique_family_padded".split()
 )
 
 
