@@ -52,7 +52,7 @@ def main(steps: int = 300, workers: int = 2, rows_per_chunk: int = 500) -> float
                 worst = max(float(np.abs(grads[k] - whole[k]).max()) for k in grads)
                 print(f"step 0: largest difference from the whole-array gradient {worst:.1e}")
             params, state = mlp.adam(params, grads, state)
-            if step % 50 == 0:
+            if step % 50 == 0 or step == steps - 1:
                 print(f"step {step:4d}  loss {float(value):.4f}")
         elapsed = time.perf_counter() - start
         traces = client.run(lambda: jl.trace_counts().get("value_and_grad_loss", 0))
