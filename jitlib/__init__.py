@@ -22,6 +22,7 @@ from jitlib.errors import (
     UnsupportedError,
     ValueCheckError,
 )
+from jitlib.export import Exported, export
 from jitlib.pytree import tree_flatten, tree_map, tree_unflatten
 from jitlib.transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 
@@ -58,6 +59,8 @@ __all__ = [
     "while_loop",
     "jit",
     "make_ir",
+    "export",
+    "Exported",
     "trace_counts",
     "tree_flatten",
     "tree_map",
