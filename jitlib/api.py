@@ -69,6 +69,12 @@ class Lowered:
     def compile(self) -> Compiled:
         return Compiled(backends.compile_function(self.ir, self.backend), self)
 
+    def as_dot(self) -> str:
+        """Graphviz text of the IR graph, one cluster per Triton kernel or numpy section."""
+        from jitlib import plan_view
+
+        return plan_view.as_dot(self.ir, self.backend)
+
 
 class Compiled:
     """Generated code for one signature: `.source` is the text, calling it runs it. For a
@@ -96,6 +102,14 @@ class Compiled:
         16384
         """
         return backends.cost(self.lowered.ir, self.lowered.backend, self.lowered.sizes)
+
+    def as_html(self) -> str:
+        """One self-contained HTML page of the kernel plan: the IR graph coloured by kernel
+        or section, each op's source line, each group's cost and generated code."""
+        from jitlib import plan_view
+
+        lowered = self.lowered
+        return plan_view.as_html(lowered.ir, lowered.backend, self.source, self.cost())
 
 
 def _leaf_type(leaf, dims: tuple) -> tuple:

@@ -53,6 +53,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=("numpy", "triton", "auto"), default=None)
     parser.add_argument("--compare", default="", help="comma list of: jax, torch")
     parser.add_argument("--json", metavar="FILE", help="write all figures to FILE as JSON")
+    parser.add_argument(
+        "--html", metavar="FILE", help="write a report page: chart, table, kernel plans"
+    )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs (default: adaptive)")
     args = parser.parse_args(argv)
     args.compare = [name.strip() for name in args.compare.split(",") if name.strip()]
@@ -258,7 +261,26 @@ def _run(workload: Workload, options) -> dict:
     row["compare"] = {
         name: _compare(name, workload, args, options, timed) for name in options.compare
     }
+    if getattr(options, "html", None):
+        row["plan_html"] = _plan_section(workload, args, options)
     return row
+
+
+def _plan_section(workload: Workload, args: tuple, options) -> str:
+    """The workload's kernel-plan view for the --html report (jitlib.plan_view)."""
+    from jitlib import plan_view
+
+    try:
+        jitted = jl.jit(workload.jitlib_source(), backend=options.backend)
+        device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
+        compiled = jitted.lower(*device_args).compile()
+        lowered = compiled.lowered
+        title = f"{workload.name}: kernel plan"
+        return plan_view.section(
+            lowered.ir, lowered.backend, compiled.source, compiled.cost(), title
+        )
+    except Exception as error:  # the report still has the figures
+        return f"<h2>{workload.name}</h2><p>no plan view: {type(error).__name__}: {error}</p>"
 
 
 def _shape(args: tuple) -> str:
@@ -524,14 +546,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     _print_summary(console, report)
     _save(options, report)
+    if options.html:
+        from jitlib import bench_report
+
+        with open(options.html, "w") as file:
+            file.write(bench_report.page(report))
+        console.print(f"report: {options.html}")
     return 0
 
 
 def _save(options, report: dict) -> None:
     """Writes `--json` (also after each workload: a run cut short keeps what it measured)."""
     if options.json:
+        rows = [{k: v for k, v in r.items() if k != "plan_html"} for r in report["rows"]]
         with open(options.json, "w") as file:
-            json.dump(report, file, indent=2)
+            json.dump({**report, "rows": rows}, file, indent=2)
 
 
 if __name__ == "__main__":
