@@ -53,15 +53,22 @@ def test_html_is_self_contained_with_costs_lines_and_code(backend):
     assert page.count('<tr class="group"') == len(compiled.cost().steps)
 
 
-def test_bench_html_report(tmp_path):
-    path = tmp_path / "report.html"
-    argv = ["--size", "tiny", "--workload", "softmax", "--workload", "gelu", "--html", str(path)]
-    argv += ["--json", str(tmp_path / "report.json")]
-    assert bench.main(argv) == 0
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """(path of a --html report of two tiny workloads, the --json text of the same run)."""
+    folder = tmp_path_factory.mktemp("report")
+    path, figures = folder / "report.html", folder / "report.json"
+    argv = ["--size", "tiny", "--workload", "softmax", "--workload", "gelu"]
+    assert bench.main(argv + ["--html", str(path), "--json", str(figures)]) == 0
+    return path, figures.read_text()
+
+
+def test_bench_html_report(report):
+    path, figures = report
     page = path.read_text()
     assert page.count('class="bar bar-jitlib"') == 2
     assert page.count('<section class="plan-section">') == 2
-    assert "copy bandwidth" in page and "plan_html" not in (tmp_path / "report.json").read_text()
+    assert "copy bandwidth" in page and "plan_html" not in figures
 
 
 # --- a real browser -------------------------------------------------------------------------
@@ -95,11 +102,9 @@ def test_plan_page_renders_in_chromium(tmp_path):
 
 
 @needs_chromium
-def test_bench_report_renders_in_chromium(tmp_path):
-    path = tmp_path / "report.html"
-    assert bench.main(["--size", "tiny", "--workload", "rmsnorm", "--html", str(path)]) == 0
-    dom, png = _render(path, tmp_path)
+def test_bench_report_renders_in_chromium(report, tmp_path):
+    dom, png = _render(report[0], tmp_path)
     body = re.search(r"<body[^>]*>", dom).group(0)
     assert 'data-ready="1"' in body and "data-errors" not in body
-    assert dom.count('class="bar bar-jitlib"') == 1  # one bar per workload
+    assert dom.count('class="bar bar-jitlib"') == 2  # one bar per workload
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
