@@ -9,7 +9,9 @@ backend's row blocking does (codegen.numpy_chunking):
   chunk;
 - a sum, max or min over the rows, or a matmul contracting them (the gradient of `x @ W`
   for W), is a *cut*: each chunk gives its partial result and a tree of combine tasks
-  (add, maximum, minimum) joins them, as dask's own tree reductions do. A row-local value
+  (a jitted add, maximum or minimum) joins them, as dask's own tree reductions do. The
+  tree is built with dask.delayed rather than da.reduction, which takes one array: a loss
+  takes data and labels. A row-local value
   that needs a cut's result (x - x.mean(axis=0), or the sum of exp(x - max) in a
   logsumexp) waits for it: the plan runs in passes over the chunks, one per level of cuts;
 - anything else that mixes rows (a sort or cumsum along them, a reshape merging them) is
@@ -24,7 +26,6 @@ jitlib imports dask only when it is handed a dask array.
 
 from __future__ import annotations
 
-import functools
 import operator
 import sys
 import threading
@@ -43,7 +44,7 @@ from jitlib.errors import ArgumentError, UnsupportedError
 
 ROW, CONST = numpy_chunking.ROW, numpy_chunking.CONST
 ROW_LAST = "row_last"  # a 2-d value whose rows are its second axis (a transposed chunk)
-COMBINE = {"sum": np.add, "max": np.maximum, "min": np.minimum}
+COMBINE = {"sum": "add", "max": "maximum", "min": "minimum"}  # a cut's join, by numpy name
 SPLIT_EVERY = 8  # partial results joined per combine task
 
 
@@ -225,7 +226,7 @@ def _cut(eqn: Eqn, kinds: list):
             kinds[0] == ROW and a.type.ndim == 1
         )
         if rows_last and kinds[1] == ROW and b.type.ndim in (1, 2):
-            return np.add
+            return "add"
     return None
 
 
@@ -312,11 +313,29 @@ def run_pass(spec: _Spec, level, total: int, cuts: tuple, *blocks):
     return tuple(outs)
 
 
-def combine(combines: tuple, *partials):
-    """Join partial results of the same cuts, position by position."""
-    return tuple(
-        np.asarray(functools.reduce(join, parts)) for join, parts in zip(combines, zip(*partials))
-    )
+def _join(names: tuple, *partials) -> tuple:
+    """Partial results of the same cuts joined position by position, each with the numpy
+    function its name gives (add, maximum, minimum)."""
+    joined = []
+    for name, parts in zip(names, zip(*partials)):
+        total = parts[0]
+        for part in parts[1:]:
+            total = getattr(np, name)(total, part)
+        joined.append(total)
+    return tuple(joined)
+
+
+_JOINED = []  # the jitted _join, made on first use (jitlib.api imports this module)
+
+
+def combine(names: tuple, *partials) -> tuple:
+    """A combine task: the partial results joined by a jitted function (one trace per
+    number of parts and signature, in each process)."""
+    if not _JOINED:
+        from jitlib.api import jit
+
+        _JOINED.append(jit(_join, static_argnums=0))
+    return _JOINED[0](names, *partials)
 
 
 # --- building the dask graph -------------------------------------------------------------
