@@ -273,6 +273,31 @@ def _select(eqn: Eqn, rewriter: Rewriter):
     return rewriter.bind(OPS["broadcast_to"], chosen, shape=eqn.out.type.shape, source=eqn.source)
 
 
+def _logical(absorbing: bool):
+    """logical_and (absorbing False) or logical_or (absorbing True) with a constant operand:
+    the absorbing constant decides the result (a constant, broadcast to it), the other one
+    leaves the other operand (as bool). The gradient of x ** 2 guards 0 ** 1 with
+    `(x == 0) & False`, which this folds, and _select then drops the guard."""
+
+    def rule(eqn: Eqn, rewriter: Rewriter):
+        for index in (0, 1):
+            value = constant_scalar(eqn.inputs[index], rewriter)
+            if value is None:
+                continue
+            other = eqn.inputs[1 - index]
+            if bool(value) == absorbing:
+                fixed = rewriter.bind(
+                    OPS["constant"], value=absorbing, dtype="bool", source=eqn.source
+                )
+                shape = eqn.out.type.shape
+                return rewriter.bind(OPS["broadcast_to"], fixed, shape=shape, source=eqn.source)
+            if _keeps_type(eqn, other):
+                return other
+        return None
+
+    return rule
+
+
 def _outer_matmul(eqn: Eqn, rewriter: Rewriter):
     """A matmul contracting a dim of size 1 is an outer product: (.., m, 1) * (.., 1, n) by
     broadcasting, which numpy runs as one pass instead of one tiny product per matrix
@@ -300,6 +325,8 @@ RULES = {
     OPS["update_slice"]: _update_slice,
     OPS["power"]: _power,
     OPS["select"]: _select,
+    OPS["logical_and"]: _logical(absorbing=False),
+    OPS["logical_or"]: _logical(absorbing=True),
     OPS["matmul"]: _outer_matmul,
     OPS["sum"]: _sum,
     OPS["stop_gradient"]: _stop_gradient,
@@ -308,7 +335,7 @@ RULES = {
 
 def simplify(fn: Function) -> Function:
     """Guarantees: values unchanged (up to float rounding of x**n as products), no identity
-    arithmetic with 0/1 constants, no reshape-of-reshape or transpose-of-transpose, no
+    arithmetic with 0/1 constants (nor logical_and/or with a constant), no reshape-of-reshape or transpose-of-transpose, no
     broadcast_to feeding an elementwise op that broadcasts by itself, no stop_gradient (run
     it after the transforms only: it drops their zero derivatives)."""
 

@@ -483,3 +483,36 @@ def test_scale_moves_only_for_powers_of_two():
         fn = simplify(traced(lambda x, k=factor: (x.mean() * x) * k, rand((3, 4))))
         last = fn.eqns[-1]  # moved: (s * k) * x; kept: (s * x) * k
         assert (fn.params[0] in last.inputs) == moves, ir.as_text(fn)
+
+
+# logical_and/logical_or with a constant operand, on either side, of every shape relation
+LOGICAL_CONSTANT_CASES = [
+    (op, constant, side, shape)
+    for op in (np.logical_and, np.logical_or)
+    for constant in (True, False, np.True_, np.False_)
+    for side in ("left", "right")
+    for shape in ((5,), (3, 4), ())
+]
+
+
+@pytest.mark.parametrize("op, constant, side, shape", LOGICAL_CONSTANT_CASES)
+def test_logical_ops_with_a_constant_fold(op, constant, side, shape):
+    def f(x):
+        mask = x > 0.2
+        return op(mask, constant) if side == "right" else op(constant, mask)
+
+    x = np.random.default_rng(5).random(shape)
+    jitted = jl.jit(f)
+    got = jitted(x)
+    np.testing.assert_array_equal(got, f(x))
+    assert got.dtype == np.bool_ and np.shape(got) == np.shape(f(x))
+    names = [e.op.name for e in jitted.lower(x).ir.eqns]
+    assert op.__name__ not in names, names
+
+
+def test_grad_of_a_square_drops_its_zero_guard():
+    """Named regression: grad of (x - y) ** 2 guarded 0 ** 1 with `(d == 0) & False` and a
+    select that never chose; both are gone."""
+    lowered = jl.jit(jl.grad(lambda x, y: ((x - y) ** 2).sum())).lower(np.ones(4), np.ones(4))
+    names = [e.op.name for e in lowered.ir.eqns]
+    assert "select" not in names and "logical_and" not in names and "equal" not in names
