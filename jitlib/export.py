@@ -1,4 +1,5 @@
-"""jl.export: a jitted function as a standalone Python module that needs numpy alone.
+"""jl.export: a jitted function as a standalone Python module that needs numpy alone (or,
+with backend="triton", triton and CuPy on a GPU: its kernels, launcher and runtime modules).
 
 The module holds the numpy backend's generated code for the example arguments' signature
 (sizes stay symbolic, so it serves every size of it), the op helpers that code calls, the
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import keyword
 import os
+import re
 import textwrap
 import types
 from pathlib import Path
@@ -61,15 +64,17 @@ class Exported:
 def export(f, *example_args, backend: str | None = None) -> Exported:
     """A standalone module computing `f` for arguments of the example arguments' signature:
     `.source` is its text, `.save(path)` writes it. The numpy backend's module imports numpy
-    and Python's standard library only."""
+    and Python's standard library only; the Triton backend's imports triton too (and CuPy
+    on a GPU)."""
+    from jitlib import backends
     from jitlib.api import JitFunction, jit
     from jitlib.transforms import Transformed
 
-    if backend not in (None, "numpy", "auto"):
-        raise UnsupportedError(
-            f"jl.export for the {backend} backend is not built yet; backend='numpy' writes a "
-            "module that needs numpy alone"
-        )
+    if backend not in (None, "auto", "numpy", "triton"):
+        raise UnsupportedError(f"jl.export: unknown backend {backend!r} (numpy or triton)")
+    backend = "numpy" if backend in (None, "auto") else backend
+    if backend == "triton":
+        backends.resolve("triton")  # a clear error where the Triton backend cannot run
     user = getattr(f, "__wrapped__", None) or getattr(f, "fn", f)  # whose signature names
     if isinstance(f, Transformed):
         jf = f._jitted or f._jit()
@@ -86,21 +91,114 @@ def export(f, *example_args, backend: str | None = None) -> Exported:
             "returns the new values instead"
         )
     optimized = optimize(fn)
-    kernel = numpy_emitter.emit(optimized, chunk=False)
     name = optimized.name + ("_" if keyword.iskeyword(optimized.name) else "")
+    wrapper = functools.partial(_wrapper, user, name)
+    if backend == "triton":
+        return _triton_module(
+            jf, user, name, optimized, statics, wrapper, leaves, treedef, out_tree
+        )
+    kernel = numpy_emitter.emit(optimized, chunk=False)
     parts = [
-        _header(jf, user, name, optimized, statics),
+        _header(jf, user, name, optimized, statics, "numpy"),
         "import numpy as np\n",
         _RUNTIME,
         _helpers(kernel),
         kernel.source,
-        _wrapper(user, name, kernel.name, optimized, leaves, treedef, statics, out_tree),
+        wrapper(kernel.name, optimized, leaves, treedef, statics, out_tree),
     ]
     return Exported("\n".join(parts), name, "numpy")
 
 
+# the Triton backend's helper modules the generated code imports, by the name it uses
+TRITON_MODULES = {
+    "rt": "codegen.triton_runtime",
+    "red": "codegen.triton_combine",
+    "jl": "codegen.triton_prelude",
+    "scatter": "codegen.triton_scatter",
+    "sort": "codegen.triton_sort",
+}
+
+
+def _triton_module(jf, user, name, fn, statics, wrapper, leaves, treedef, out_tree) -> Exported:
+    """The Triton backend's module: its kernels and launcher, the runtime modules they use
+    (their source, made into modules when the exported one is imported), the emitter's few
+    launch helpers, and the checking wrapper."""
+    import importlib
+
+    from jitlib import backends
+
+    kernel = backends.compile_function(fn, "triton")
+    source = kernel.source
+    used = set(re.findall(r"^from codegen import (\w+) as (\w+)$", source, re.M))
+    body = "\n".join(
+        line for line in source.splitlines() if not line.startswith("from codegen import ")
+    )
+    modules = []
+    for alias in ("rt", "red", "jl", "scatter", "sort"):  # rt first: the others import it
+        if any(a == alias for _, a in used):
+            text = inspect.getsource(importlib.import_module(TRITON_MODULES[alias]))
+            modules.append(f"{alias} = _module({alias!r}, {_portable(text)!r})")
+    emitter = importlib.import_module("codegen.triton_emitter")
+    done: set = set()
+    helpers, names = [], sorted(set(re.findall(r"\bte\.(\w+)", body)))
+    for attr in names:
+        helpers += _definition(f"_te_{attr}", getattr(emitter, attr), done, f"te.{attr}")
+    fields = ", ".join(f"{attr}=_te_{attr}" for attr in names)
+    helpers.append(f"te = types.SimpleNamespace({fields})")
+    bound = _bound_by(body) | {alias for _, alias in used} | {"te", "triton", "tl"}
+    namespace = inspect.unwrap(kernel.fn).__globals__  # the launcher's, not a wrapper's
+    for key, value in namespace.items():
+        if key not in bound and not key.startswith("__") and key not in ("np",):
+            helpers += _definition(key, value, done, f"the generated code's {key}")
+    launcher = re.search(r"^def (\w+_triton)\(", body, re.M).group(1)
+    parts = [
+        _header(jf, user, name, fn, statics, "triton"),
+        "import linecache\nimport sys\nimport types\n\nimport numpy as np\nimport triton",
+        "import triton.language as tl\n",
+        _MODULE_MAKER,
+        *modules,
+        "\n".join(helpers),
+        body,
+        wrapper(launcher, fn, leaves, treedef, statics, out_tree),
+    ]
+    return Exported("\n".join(parts), name, "triton")
+
+
+_MODULE_MAKER = '''
+
+def _module(alias, source):
+    """A runtime module of jitlib's Triton backend, from its source kept here (Triton reads
+    a kernel's source, so linecache holds it under the module's file name)."""
+    name = f"_jitlib_exported_{alias}"
+    if name in sys.modules:
+        return sys.modules[name]
+    module = types.ModuleType(name)
+    filename = f"<{name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module.__file__ = filename
+    sys.modules[name] = module
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module
+'''
+
+
+def _portable(text: str) -> str:
+    """A runtime module's source without its imports of jitlib's packages: its errors are
+    the exported module's own, its sibling modules the ones made beside it."""
+    text = text.replace(
+        "from ir.errors import UnsupportedError",
+        "class UnsupportedError(Exception):\n    pass",
+    )
+    return re.sub(
+        r"^from codegen import triton_runtime as rt$",
+        "import sys\nrt = sys.modules['_jitlib_exported_rt']",
+        text,
+        flags=re.M,
+    )
+
+
 # --- the module's parts -------------------------------------------------------------------
-def _header(jf, user, name: str, fn, statics: tuple) -> str:
+def _header(jf, user, name: str, fn, statics: tuple, backend: str) -> str:
     import jitlib
 
     code = getattr(inspect.unwrap(user), "__code__", None)
@@ -113,7 +211,9 @@ def _header(jf, user, name: str, fn, statics: tuple) -> str:
         "",
         f"Signature: {name}({signature}); static arguments fixed: {fixed}.",
         "Sizes named s0, s1, ... are symbolic: any size of at least 2, equal where the names",
-        "are equal. The module needs numpy alone; arguments of another pytree structure,",
+        f"are equal. Backend: {backend} ("
+        + ("numpy alone" if backend == "numpy" else "triton, and CuPy on a GPU")
+        + "); arguments of another pytree structure,",
         'dtype or rank, or sizes the trace did not allow, raise TypeError or ValueError."""',
         "",
         "# The generated code below starts with the function's IR, as a comment.",
@@ -161,6 +261,8 @@ def _bound_by(source: str) -> set:
             bound.add(node.name)
         elif isinstance(node, ast.Assign):
             bound |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return bound
 
 

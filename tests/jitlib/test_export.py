@@ -1,10 +1,12 @@
-"""jl.export: the saved module runs in a process where importing jitlib, ir, codegen, sympy
-or scipy fails, and gives eager numpy's results at three sizes for a forward function (with
+"""jl.export: the saved module (numpy backend, and Triton's in its interpreter) runs in a
+process where importing jitlib, ir, codegen, sympy or scipy fails, and gives eager numpy's
+results at three sizes for a forward function (with
 a pytree argument, constants, a sort and a static argument), a jl.grad and a jl.vmap. In
 this process: the header, the argument checks (structure, dtype, rank, equal sizes, the
 trace's guards) and what cannot be exported."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -95,23 +97,29 @@ def _leaves(tree) -> list:
     return jl.tree_flatten(tree)[0]
 
 
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
 @pytest.mark.parametrize("name", sorted(EXPORTS))
-def test_saved_module_runs_without_jitlib_at_three_sizes(name, tmp_path):
+def test_saved_module_runs_without_jitlib_at_three_sizes(name, backend, tmp_path):
+    import os
     import pickle
 
     fn, make = EXPORTS[name]
-    exported = jl.export(fn, *make(SIZES[0]))
+    exported = jl.export(fn, *make(SIZES[0]), backend=backend)
+    assert exported.backend == backend
     path = exported.save(tmp_path)
     calls = [make(n) for n in SIZES]
     if name == "forward":  # the exported function takes the dynamic arguments only
         calls = [args[:2] for args in calls]
     args_path = tmp_path / "args.pkl"
     args_path.write_bytes(pickle.dumps(calls))
+    env = dict(os.environ, TRITON_INTERPRET="1")  # the Triton module in the interpreter
+    env.pop("PYTHONPATH", None)
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), exported.name, str(args_path)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []  # nothing of jitlib or sympy was imported
@@ -195,6 +203,27 @@ def test_a_static_argument_that_cannot_be_kept_is_refused():
         jl.export(jl.jit(affine_norm, static_argnums=2), *_affine_args(4), [2])
 
 
-def test_the_triton_backend_says_it_is_not_built_yet():
-    with pytest.raises(jl.UnsupportedError, match="triton backend is not built yet"):
-        jl.export(loss, *_loss_args(6), backend="triton")
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(jl.UnsupportedError, match="unknown backend"):
+        jl.export(loss, *_loss_args(6), backend="cuda")
+
+
+def test_the_triton_module_holds_its_kernels_and_runtime():
+    source = jl.export(jl.grad(loss), *_loss_args(6), backend="triton").source
+    assert "@triton.jit" in source and "import triton" in source
+    imports = re.findall(r"^\s*(?:from|import) (\w+)", source, re.M)
+    assert set(imports) <= {
+        "linecache",
+        "sys",
+        "types",
+        "numpy",
+        "triton",
+        "math",
+        "functools",
+        "os",
+        "threading",
+        "__future__",
+        "cupy",
+        "builtins",
+    }, set(imports)
+    assert "Backend: triton" in source
