@@ -75,10 +75,12 @@ def vjp(fn: Function, wrt: tuple, of: tuple | None = None) -> Function:
     e.transforms = TRANSFORMS
     active = _active(fn, wrt)
     cts: dict = {}
+    masks = _Masks(e)
 
-    def accumulate(value: Value, ct: Value) -> None:
+    def accumulate(value: Value, ct: Value, mask: Value | None = None) -> None:
         before = cts.get(id(value))
         cts[id(value)] = ct if before is None else e.add(before, ct)
+        masks.add(value, mask, first=before is None)
 
     chosen = range(len(fn.results)) if of is None else of
     seeds = [
@@ -95,14 +97,86 @@ def vjp(fn: Function, wrt: tuple, of: tuple | None = None) -> Function:
         if eqn.op.vjp is None:
             raise UnsupportedError(f"reverse-mode differentiation of {eqn.op.name}")
         e.source, e.op = eqn.source, eqn.op
+        out_mask = masks.take(eqn)
         in_cts = eqn.op.vjp(e, out_cts, eqn.inputs, eqn.outputs, **eqn.params)
-        for x, ct in zip(eqn.inputs, in_cts):
+        in_masks = masks.of_inputs(eqn, out_mask, in_cts)
+        for x, ct, mask in zip(eqn.inputs, in_cts, in_masks):
             if ct is not None and id(x) in active:
                 _check(eqn.op, "vjp", x, ct)
-                accumulate(x, ct)
+                if mask is not None and "elementwise" in eqn.op.tags and eqn.op.name != "select":
+                    ct = e.select(mask, ct, e.zeros(ct.type))  # 0 * inf or 0 / 0 made NaN
+                accumulate(x, ct, mask)
     e.source, e.op = None, None
     grads = [cts.get(id(fn.params[i])) or e.zeros(fn.params[i].type) for i in wrt]
     return builder.build([*fn.results, *grads], fn.name, fn.guards)
+
+
+# linear ops whose rule moves a cotangent without scaling it: a mask of where it may be
+# nonzero maps through the rule itself (applied to the mask as 0s and 1s)
+_MOVES = frozenset({"sum", "broadcast_to", "reshape", "transpose", "convert"})
+
+
+class _Masks:
+    """Where reverse mode's cotangents may be nonzero, below a select (np.where). A select
+    sends its unchosen branch a cotangent that is exactly zero there; that branch may still
+    hold inf or NaN (scipy's logsumexp computes log(sum(exp(a))) unshifted and discards it
+    where it overflowed), and its rules make 0 * inf or 0 / 0 = NaN from the zeros. So each
+    such cotangent carries a mask (the select's condition, or its negation), kept through
+    elementwise rules, whose results are zeroed outside it, and mapped through the linear
+    rules of _MOVES; a value that also gets an unmasked cotangent loses its mask."""
+
+    def __init__(self, e):
+        self.e = e
+        self.masks: dict = {}
+        self.unmasked: set = set()
+
+    def add(self, value: Value, mask: Value | None, first: bool) -> None:
+        key = id(value)
+        if mask is None or key in self.unmasked:
+            self.unmasked.add(key)
+            self.masks.pop(key, None)
+        elif first or key not in self.masks:
+            self.masks[key] = mask
+        else:
+            self.masks[key] = self.e.logical_or(self.masks[key], mask)
+
+    def take(self, eqn) -> Value | None:
+        masks = [self.masks.pop(id(o), None) for o in eqn.outputs]
+        return masks[0] if len(masks) == 1 else None
+
+    def of_inputs(self, eqn, out_mask: Value | None, in_cts) -> list:
+        """Each input's cotangent mask (None: no mask)."""
+        e, out = self.e, eqn.outputs[0]
+        none = [None] * len(eqn.inputs)
+        if eqn.op.name == "select":
+            cond, x, y = eqn.inputs
+            if not shapes.equal(cond.type.shape, out.type.shape):
+                return none
+            chosen, other = cond, e.logical_not(cond)
+            if out_mask is not None:
+                chosen, other = e.logical_and(chosen, out_mask), e.logical_and(other, out_mask)
+            return [None, self._fit(chosen, x), self._fit(other, y)]
+        if out_mask is None:
+            return none
+        if "elementwise" in eqn.op.tags:
+            return [self._fit(out_mask, x) for x in eqn.inputs]
+        if eqn.op.name in _MOVES and len(eqn.inputs) == 1 and in_cts[0] is not None:
+            (x,) = eqn.inputs
+            ones = e.cast(out_mask, in_cts[0].type.dtype)
+            (moved,) = eqn.op.vjp(e, (ones,), eqn.inputs, eqn.outputs, **eqn.params)
+            if moved is None or moved.type.shape != x.type.shape:
+                return none
+            return [e.not_equal(moved, e.const(0, moved.type.dtype))]
+        return none
+
+    def _fit(self, mask: Value, x: Value) -> Value | None:
+        """The mask in x's shape (the same dims, maybe as a guard pinned them), or None
+        where x was broadcast into the result."""
+        if mask.type.shape == x.type.shape:
+            return mask
+        if shapes.equal(mask.type.shape, x.type.shape):
+            return self.e.reshaped(mask, x.type.shape)
+        return None
 
 
 TRANSFORMS = {"jvp": jvp, "vjp": vjp}

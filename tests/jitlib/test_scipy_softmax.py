@@ -154,16 +154,27 @@ def test_grad_of_logsumexp_is_softmax_in_triton():
     np.testing.assert_allclose(host(got), softmax(x, axis=1), rtol=1e-5)
 
 
+# Named regression: scipy's logsumexp also computes log(sum(b * exp(a))) unshifted and picks
+# it with where() where its shifted result is not finite; reverse mode sent that branch a
+# zero cotangent, and 0 / 0 (the sum underflows) or 0 * inf (exp overflows) made the whole
+# gradient NaN. Cotangents below a select now carry its condition (ir/passes/autodiff.py).
+EXTREME_ROWS = {
+    "underflow": np.array([-800.0, -801.0, -802.0]),
+    "overflow": np.array([800.0, 801.0, 799.5]),
+    "float32 underflow": np.array([-120.0, -121.0, -119.0], np.float32),
+    "float32 overflow": np.array([95.0, 96.5, 94.0], np.float32),
+}
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason="scipy's logsumexp also computes log(sum(b * exp(a))) unshifted and picks it with "
-    "where() where its shifted result is not finite; reverse mode sends that branch a zero "
-    "cotangent, and 0 / 0 (the sum underflows) or 0 * inf (exp overflows) make it NaN",
-)
-def test_grad_of_logsumexp_where_the_unshifted_sum_underflows():
-    x = np.array([-800.0, -801.0, -802.0])
-    np.testing.assert_allclose(jl.grad(lambda y: logsumexp(y))(x), softmax(x), rtol=1e-12)
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
+@pytest.mark.parametrize("name", sorted(EXTREME_ROWS))
+def test_grad_of_logsumexp_at_extreme_ranges_is_softmax(name, backend):
+    x = EXTREME_ROWS[name]
+    got = host(jl.jit(jl.grad(lambda y: logsumexp(y)), backend=backend)(x))
+    assert got.dtype == x.dtype
+    rtol = 1e-12 if x.dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(got, softmax(x), rtol=rtol)
 
 
 VMAP_CASES = (
