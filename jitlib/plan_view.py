@@ -231,10 +231,16 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; max-height: 50vh; }
 
 SCRIPT = """
 window.jitlibErrors = window.jitlibErrors || [];
-window.addEventListener("error", function (event) {
-  window.jitlibErrors.push(String(event.message));
+function jitlibError(message) {  // script errors and console.error calls mark the body
+  window.jitlibErrors.push(String(message));
   document.body.setAttribute("data-errors", window.jitlibErrors.join(" | "));
-});
+}
+window.addEventListener("error", function (event) { jitlibError(event.message); });
+var consoleError = console.error;
+console.error = function () {
+  jitlibError(Array.prototype.join.call(arguments, " "));
+  consoleError.apply(console, arguments);
+};
 document.querySelectorAll(".plan-section").forEach(function (section) {
   var sources = JSON.parse(section.querySelector(".sources").textContent);
   var shown = section.querySelector(".source");
