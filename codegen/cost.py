@@ -7,7 +7,7 @@ use at the sizes of one call. Each op's flops come from one rule, picked by its 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
@@ -199,6 +199,8 @@ class Step:
     flops: int
     transcendentals: int
     ops: tuple = ()  # the op names of its equations, in order, each once
+    # the IR equations themselves, for the kernel-plan view (jitlib.plan_view)
+    eqns: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def bytes(self) -> int:
@@ -257,7 +259,10 @@ class Cost:
     def as_dict(self) -> dict:
         totals = ("read", "written", "flops", "transcendentals", "minimum_read")
         figures = {key: getattr(self, key) for key in (*totals, "minimum_written")}
-        steps = [dict(vars(s), ops=list(s.ops)) for s in self.steps]
+        steps = [
+            {**{k: v for k, v in vars(s).items() if k != "eqns"}, "ops": list(s.ops)}
+            for s in self.steps
+        ]
         return {"backend": self.backend, "sizes": dict(self.sizes), **figures, "steps": steps}
 
     def _title(self) -> str:

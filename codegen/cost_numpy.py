@@ -35,7 +35,8 @@ def _passes(fn: Function, name: str, dims: Dims, copied: set) -> Step:
     read += sum(map(dims.nbytes, copies))
     written += sum(map(dims.nbytes, copies))
     work = function_work(fn, dims)
-    return Step(name, "passes", read, written, work.flops, work.transcendentals, op_names(fn.eqns))
+    ops = op_names(fn.eqns)
+    return Step(name, "passes", read, written, work.flops, work.transcendentals, ops, fn.eqns)
 
 
 def _blocked(fn: Function, name: str, dims: Dims) -> Step:
@@ -44,7 +45,7 @@ def _blocked(fn: Function, name: str, dims: Dims) -> Step:
     read, written = minimum(fn, dims)
     work = function_work(fn, dims)
     ops = op_names(fn.eqns)
-    return Step(name, "row blocks", read, written, work.flops, work.transcendentals, ops)
+    return Step(name, "row blocks", read, written, work.flops, work.transcendentals, ops, fn.eqns)
 
 
 def blocked_split(fn: Function) -> numpy_chunking.Split | None:

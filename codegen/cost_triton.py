@@ -32,7 +32,7 @@ def _kernel(kernel: Kernel, name: str, dims: Dims, order: dict) -> Step:
     eqns = sorted(kernel.eqns, key=lambda e: order[id(e)])
     work = work_of(eqns, dims)
     ops = op_names(eqns)
-    return Step(name, "kernel", read, written, work.flops, work.transcendentals, ops)
+    return Step(name, "kernel", read, written, work.flops, work.transcendentals, ops, tuple(eqns))
 
 
 def _host(step: Host, name: str, kind: str, dims: Dims, producers: dict) -> Step:
@@ -40,7 +40,7 @@ def _host(step: Host, name: str, kind: str, dims: Dims, producers: dict) -> Step
     written = sum(map(dims.nbytes, step.outputs))
     work = work_of([step.eqn], dims)
     ops = op_names([step.eqn])
-    return Step(name, kind, read, written, work.flops, work.transcendentals, ops)
+    return Step(name, kind, read, written, work.flops, work.transcendentals, ops, (step.eqn,))
 
 
 def _launches(step: Host) -> int | None:

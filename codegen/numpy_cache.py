@@ -9,7 +9,6 @@ are taken from the live IR, whose key covers their digest), the rest pickled.
 
 from __future__ import annotations
 
-import ast
 import base64
 import collections
 import functools
@@ -25,7 +24,7 @@ import types
 
 import numpy as np
 
-from codegen import PARSE_LOCK, disk_cache, numpy_chunking, numpy_emitter
+from codegen import bound_names, disk_cache, numpy_chunking, numpy_emitter
 from codegen.numpy_emitter import NumpyKernel
 from ir import Function, as_text
 from ir.core import Eqn, sub_functions
@@ -182,14 +181,7 @@ def _same(a, b) -> bool:
 def _given(kernel: NumpyKernel) -> dict:
     """The namespace the emitter gave the source: the function's globals less what the
     source itself binds (its functions and scalar constants)."""
-    bound = set()
-    with PARSE_LOCK:
-        tree = ast.parse(kernel.source)
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.Assign):
-            bound |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    bound = bound_names(kernel.source)
     namespace = kernel.fn.__globals__
     return {k: v for k, v in namespace.items() if k not in bound and k != "__builtins__"}
 

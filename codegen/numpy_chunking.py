@@ -17,7 +17,7 @@ from ir.passes.dce import dce
 ROW, CONST = "row", "const"
 
 
-def _kind(shape: tuple, row: sympy.Symbol) -> str | None:
+def kind_of(shape: tuple, row: sympy.Symbol) -> str | None:
     """ROW if the leading dim is the row symbol, CONST if `row` is nowhere in the shape."""
     if shape and shape[0] == row and row not in shapes.free_symbols(shape[1:]):
         return ROW
@@ -113,12 +113,12 @@ def _mentions(eqn: Eqn, row) -> bool:
     return False
 
 
-def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
+def classify(eqn: Eqn, kind: dict, row) -> str | None:
     """The kind of the equation's output, or None when it mixes rows."""
     kinds = [kind[id(x)] for x in eqn.inputs]
     if None in kinds or len(eqn.outputs) != 1 or sub_functions(eqn):
         return None  # a loop or branch runs once, on whole arrays
-    out_kind = _kind(eqn.out.type.shape, row)
+    out_kind = kind_of(eqn.out.type.shape, row)
     if out_kind == CONST:
         # the row count as a value (a mean's 1/n) is the whole count in every block: the
         # block body is given it (`rows_total`); any other use of the row symbol is not
@@ -130,11 +130,6 @@ def _stays_in_rows(eqn: Eqn, kind: dict, row) -> str | None:
     return None
 
 
-# for jitlib.on_dask, which splits dask arrays' rows by the same rules
-kind_of = _kind
-classify = _stays_in_rows
-
-
 def _row(fn: Function) -> sympy.Symbol | None:
     leading = (p.type.shape[0] for p in fn.params if p.type.shape)
     return next((d for d in leading if isinstance(d, sympy.Symbol)), None)
@@ -142,9 +137,9 @@ def _row(fn: Function) -> sympy.Symbol | None:
 
 def _kinds(fn: Function, row) -> dict:
     """id -> ROW, CONST, or None (the value mixes rows or depends on one that does)."""
-    kind = {id(p): _kind(p.type.shape, row) for p in fn.params}
+    kind = {id(p): kind_of(p.type.shape, row) for p in fn.params}
     for eqn in fn.eqns:
-        out_kind = _stays_in_rows(eqn, kind, row)
+        out_kind = classify(eqn, kind, row)
         for out in eqn.outputs:
             kind[id(out)] = out_kind
     return kind

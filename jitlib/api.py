@@ -73,7 +73,7 @@ class Lowered:
         """Graphviz text of the IR graph, one cluster per Triton kernel or numpy section."""
         from jitlib import plan_view
 
-        return plan_view.as_dot(self.ir, self.backend)
+        return plan_view.as_dot(self.ir, backends.cost(self.ir, self.backend, self.sizes))
 
 
 class Compiled:
@@ -108,8 +108,7 @@ class Compiled:
         or section, each op's source line, each group's cost and generated code."""
         from jitlib import plan_view
 
-        lowered = self.lowered
-        return plan_view.as_html(lowered.ir, lowered.backend, self.source, self.cost())
+        return plan_view.as_html(self.lowered.ir, self.source, self.cost())
 
 
 def _leaf_type(leaf, dims: tuple) -> tuple:
@@ -280,7 +279,7 @@ class JitFunction:
                 return self._call(entry, list(args))
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = pytree.tree_flatten(dynamic)
-        if "dask" in sys.modules and on_dask.has_dask(leaves):
+        if on_dask.has_dask(leaves):  # only where dask.array is imported
             return on_dask.call(self, args, kwargs)
         shape_key, sizes = signature(leaves, self.dynamic)
         key = (treedef, shape_key, statics)

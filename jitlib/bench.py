@@ -274,11 +274,8 @@ def _plan_section(workload: Workload, args: tuple, options) -> str:
         jitted = jl.jit(workload.jitlib_source(), backend=options.backend)
         device_args = tuple(options.cupy.asarray(a) for a in args) if options.cupy else args
         compiled = jitted.lower(*device_args).compile()
-        lowered = compiled.lowered
         title = f"{workload.name}: kernel plan"
-        return plan_view.section(
-            lowered.ir, lowered.backend, compiled.source, compiled.cost(), title
-        )
+        return plan_view.section(compiled.lowered.ir, compiled.source, compiled.cost(), title)
     except Exception as error:  # the report still has the figures
         return f"<h2>{workload.name}</h2><p>no plan view: {type(error).__name__}: {error}</p>"
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen import numpy_emitter
+from codegen import bound_names, numpy_emitter
 from ir import shapes
 from ir.passes import optimize
 from jitlib import pytree
@@ -145,7 +145,7 @@ def _triton_module(jf, user, name, fn, statics, wrapper, leaves, treedef, out_tr
         helpers += _definition(f"_te_{attr}", getattr(emitter, attr), done, f"te.{attr}")
     fields = ", ".join(f"{attr}=_te_{attr}" for attr in names)
     helpers.append(f"te = types.SimpleNamespace({fields})")
-    bound = _bound_by(body) | {alias for _, alias in used} | {"te", "triton", "tl"}
+    bound = bound_names(body) | {alias for _, alias in used} | {"te", "triton", "tl"}
     namespace = inspect.unwrap(kernel.fn).__globals__  # the launcher's, not a wrapper's
     for key, value in namespace.items():
         if key not in bound and not key.startswith("__") and key not in ("np",):
@@ -243,7 +243,7 @@ POOLS = {}
 def _helpers(kernel) -> str:
     """Source of what the generated code's namespace holds besides numpy and the runtime:
     op helpers (with what they use), array constants as exact bytes, the source map."""
-    bound = _bound_by(kernel.source)
+    bound = bound_names(kernel.source)
     namespace = kernel.fn.__globals__
     out: list = []
     done: set = set()
@@ -252,18 +252,6 @@ def _helpers(kernel) -> str:
             continue
         out += _definition(key, value, done, f"the generated code's {key}")
     return "\n".join(out) + "\n"
-
-
-def _bound_by(source: str) -> set:
-    bound = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.Assign):
-            bound |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
-    return bound
 
 
 def _definition(key: str, value, done: set, what: str) -> list:

@@ -68,12 +68,6 @@ class Rows:
         self.dtype = np.dtype(dtype)
         self.rest = tuple(rest)
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Rows) and (self.dtype, self.rest) == (other.dtype, other.rest)
-
-    def __hash__(self) -> int:
-        return hash((self.dtype, self.rest))
-
 
 def _key(leaf):
     if isinstance(leaf, Rows):

@@ -27,60 +27,22 @@ COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b
 
 @dataclass
 class Group:
-    """A Triton kernel, host step or device call, or a numpy section."""
+    """A Triton kernel, host step or device call, or a numpy section: a step of the cost
+    model (codegen.cost.Step), which knows its equations, and its generated code."""
 
     name: str
     kind: str
-    eqns: list
-    source: str = ""
-    cost: object = None  # codegen.cost.Step, where the cost model has one
+    eqns: tuple
+    source: str
+    cost: object  # codegen.cost.Step
 
 
-def groups_of(fn: Function, backend: str, source: str = "", cost=None) -> list:
-    """The plan's groups in order, each with its equations (by identity with fn's)."""
-    if backend == "triton":
-        groups = _triton_groups(fn)
-    else:
-        groups = _numpy_groups(fn)
-    steps = list(cost.steps) if cost is not None else []
-    for group, step in zip(groups, steps):
-        group.cost = step
-        group.name = step.name
-    for group in groups:
-        group.source = _function_source(source, group.name) or source
-    return groups
-
-
-def _numpy_groups(fn: Function) -> list:
-    from codegen.cost_numpy import blocked_split
-
-    found = blocked_split(fn)
-    if found is None:
-        return [Group(f"{fn.name}_numpy", "passes", list(fn.eqns))]
-    blocked = {id(e) for e in found.blocked.eqns}
-    inside = [e for e in fn.eqns if id(e) in blocked]
-    rest = [e for e in fn.eqns if id(e) not in blocked]
-    groups = [Group(f"{fn.name}_numpy_block", "row blocks", inside)]
-    if found.rest is not None or rest:
-        groups.append(Group(f"{fn.name}_numpy_rest", "passes", rest))
-    return groups
-
-
-def _triton_groups(fn: Function) -> list:
-    from codegen.triton_kernels import supported
-    from ir import shapes
-    from ir.passes import fusion
-    from ir.passes.fusion_nodes import Kernel
-
-    with shapes.assuming(fn.guards):
-        plan = fusion.plan(fn, supported)
-    groups = []
-    for index, step in enumerate(plan.steps):
-        if isinstance(step, Kernel):
-            groups.append(Group(f"kernel {index}", "kernel", list(step.eqns)))
-        else:
-            groups.append(Group(f"host{index}", "host", [step.eqn]))
-    return groups
+def groups_of(cost, source: str = "") -> list:
+    """The plan's groups in order: the cost model's steps, each with its generated code."""
+    return [
+        Group(step.name, step.kind, step.eqns, _function_source(source, step.name) or source, step)
+        for step in cost.steps
+    ]
 
 
 def _function_source(source: str, name: str) -> str:
@@ -145,9 +107,9 @@ def _name(names: dict, value: Value) -> str:
 
 
 # --- Graphviz -----------------------------------------------------------------------------
-def as_dot(fn: Function, backend: str) -> str:
-    """Graphviz text of the IR graph, one cluster per kernel or section."""
-    groups = groups_of(fn, backend)
+def as_dot(fn: Function, cost) -> str:
+    """Graphviz text of the IR graph, one cluster per kernel or section of `cost`."""
+    groups = groups_of(cost)
     nodes, edges = _graph(fn, groups)
     lines = [f"digraph {_dot_id(fn.name)} {{", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
     for index, group in enumerate(groups):
@@ -282,15 +244,15 @@ def groups_table(groups: list) -> str:
     return "".join(rows)
 
 
-def section(fn: Function, backend: str, source: str, cost, title: str) -> str:
+def section(fn: Function, source: str, cost, title: str) -> str:
     """One plan's part of a page: the heading, the group table, the graph and the source
     panel. Several can share a page (the bench report's one per workload)."""
-    groups = groups_of(fn, backend, source, cost)
+    groups = groups_of(cost, source)
     sources = json.dumps([g.source for g in groups]).replace("</", "<\\/")
     sizes = ", ".join(f"{k}={v}" for k, v in getattr(cost, "sizes", ())) or "none"
     return (
         f'<section class="plan-section"><h2>{html.escape(title)}</h2>'
-        f"<p>{backend} backend; sizes {html.escape(sizes)}; click an op or a group for its "
+        f"<p>{cost.backend} backend; sizes {html.escape(sizes)}; click an op or a group for its "
         "generated code.</p>"
         f"{groups_table(groups)}<div class='scroll'>{svg(fn, groups)}</div>"
         f'<script type="application/json" class="sources">{sources}</script>'
@@ -306,9 +268,7 @@ def page(title: str, body: str, script: str = SCRIPT) -> str:
     )
 
 
-def as_html(fn: Function, backend: str, source: str, cost) -> str:
+def as_html(fn: Function, source: str, cost) -> str:
     """The kernel-plan page of one compiled function."""
     title = f"jitlib kernel plan: {fn.name}"
-    return page(
-        title, f"<h1>{html.escape(title)}</h1>" + section(fn, backend, source, cost, fn.name)
-    )
+    return page(title, f"<h1>{html.escape(title)}</h1>" + section(fn, source, cost, fn.name))

@@ -103,9 +103,7 @@ def vjp(fn: Function, wrt: tuple, of: tuple | None = None) -> Function:
         for x, ct, mask in zip(eqn.inputs, in_cts, in_masks):
             if ct is not None and id(x) in active:
                 _check(eqn.op, "vjp", x, ct)
-                if mask is not None and "elementwise" in eqn.op.tags and eqn.op.name != "select":
-                    ct = e.select(mask, ct, e.zeros(ct.type))  # 0 * inf or 0 / 0 made NaN
-                accumulate(x, ct, mask)
+                accumulate(x, masks.zeroed(eqn, ct, mask), mask)
     e.source, e.op = None, None
     grads = [cts.get(id(fn.params[i])) or e.zeros(fn.params[i].type) for i in wrt]
     return builder.build([*fn.results, *grads], fn.name, fn.guards)
@@ -168,6 +166,13 @@ class _Masks:
                 return none
             return [e.not_equal(moved, e.const(0, moved.type.dtype))]
         return none
+
+    def zeroed(self, eqn, ct: Value, mask: Value | None) -> Value:
+        """An elementwise rule's cotangent, zero outside its mask, where its partials may
+        have made 0 * inf or 0 / 0 = NaN of the zeros (a select's own are zero already)."""
+        if mask is None or "elementwise" not in eqn.op.tags or eqn.op.name == "select":
+            return ct
+        return self.e.select(mask, ct, self.e.zeros(ct.type))
 
     def _fit(self, mask: Value, x: Value) -> Value | None:
         """The mask in x's shape (the same dims, maybe as a guard pinned them), or None
