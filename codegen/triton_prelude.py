@@ -373,14 +373,43 @@ def _int_divmod(x, y):
 
 
 @triton.jit
+def _uint_divmod(x, y):
+    """Unsigned division truncates, which is flooring; only a divisor of 0 (numpy gives 0
+    for both) is swapped for 1 first."""
+    x, y = tl.broadcast(x, y)
+    zero = y == 0
+    divisor = tl.where(zero, 1, y)
+    return tl.where(zero, 0, x // divisor), tl.where(zero, 0, x % divisor)
+
+
+@triton.jit
 def int_floor_divide(x, y):
-    quotient, _ = _int_divmod(x, y)
+    if x.dtype.is_int_unsigned():
+        quotient, _ = _uint_divmod(x, y)
+    else:
+        quotient, _ = _int_divmod(x, y)
     return quotient
 
 
 @triton.jit
 def int_remainder(x, y):
-    _, mod = _int_divmod(x, y)
+    if x.dtype.is_int_unsigned():
+        _, mod = _uint_divmod(x, y)
+    else:
+        _, mod = _int_divmod(x, y)
+    return mod
+
+
+@triton.jit
+def int_fmod(x, y):
+    """C's fmod of integers: Triton's truncating %, with a divisor of 0 (numpy gives 0) or,
+    when signed, -1 (INT_MIN % -1 overflows) swapped for 1 first, giving 0."""
+    if x.dtype.is_int_unsigned():
+        _, mod = _uint_divmod(x, y)
+    else:
+        x, y = tl.broadcast(x, y)
+        awkward = (y == 0) | (y == -1)
+        mod = tl.where(awkward, 0, x % tl.where(awkward, 1, y))
     return mod
 
 

@@ -17,7 +17,8 @@ import triton.language as tl
 from codegen import triton_runtime as rt
 
 MAX_BLOCK = 4096  # the longest row sorted in one program
-PACKED = ("bool", "int32", "float16", "float32")  # values that fit 32 bits of a key
+# values whose order an int32 or float32 keeps: they fit 32 bits of a key
+PACKED = ("bool", "int8", "int16", "int32", "uint8", "uint16", "float16", "float32")
 ROW_ELEMENTS = 1024  # keys per program, several short rows sharing one program
 
 

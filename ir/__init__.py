@@ -1,7 +1,7 @@
 """jitlib's SSA IR: typed values, one op table, printer, verifier, interpreter and passes."""
 
 from ir.core import Builder, Eqn, Function, Type, Value
-from ir.errors import IRError, ShapeError
+from ir.errors import DTypeError, IRError, ShapeError
 from ir.interpret import interpret
 from ir.ops import OPS, Op
 from ir.printer import as_text
@@ -14,6 +14,7 @@ __all__ = [
     "Function",
     "IRError",
     "Op",
+    "DTypeError",
     "ShapeError",
     "Type",
     "Value",

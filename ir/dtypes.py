@@ -9,15 +9,22 @@ from ir.errors import UnsupportedError
 # IR dtypes are numpy dtype names; bfloat16 exists only on the GPU backend.
 SHORT = {
     "bool": "bool",
+    "int8": "i8",
+    "int16": "i16",
     "int32": "i32",
     "int64": "i64",
+    "uint8": "u8",
+    "uint16": "u16",
+    "uint32": "u32",
+    "uint64": "u64",
     "float16": "f16",
     "bfloat16": "bf16",
     "float32": "f32",
     "float64": "f64",
 }
 FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
-INTS = frozenset({"int32", "int64"})
+INTS = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"})
+UNSIGNED = frozenset({"uint8", "uint16", "uint32", "uint64"})
 
 
 def canonical(dtype) -> str:

@@ -10,6 +10,11 @@ class ShapeError(IRError, ValueError):
     as numpy's own shape errors are."""
 
 
+class DTypeError(ShapeError, TypeError):
+    """Dtypes an op does not take (ldexp of a uint64 exponent): a TypeError too, as numpy's
+    UFuncTypeError is."""
+
+
 class UnsupportedError(IRError):
     """An op, dtype or argument the IR cannot express."""
 

@@ -41,6 +41,10 @@ class ShapeMismatchError(JitError, ir.ShapeError):
     """Shapes that do not broadcast, align (matmul) or reshape; both shapes are named."""
 
 
+class DTypeError(ShapeMismatchError, ir.DTypeError):
+    """Dtypes a numpy function does not take (also a TypeError, as numpy's is)."""
+
+
 class IndexOutOfBoundsError(ShapeMismatchError, IndexError):
     """An index outside the array (also an IndexError, as numpy's is)."""
 

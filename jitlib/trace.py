@@ -13,7 +13,7 @@ import ir
 from ir import dtypes, shapes
 from ir.ops import OPS, Literal
 from jitlib import scipy_array_api
-from jitlib.errors import ShapeMismatchError, UnsupportedError, user_location
+from jitlib.errors import DTypeError, ShapeMismatchError, UnsupportedError, user_location
 from jitlib.tracer import SymDim, Tracer
 
 _current: contextvars.ContextVar = contextvars.ContextVar("trace", default=None)
@@ -132,7 +132,8 @@ class Trace:
             symbols = set().union(*[shapes.free_symbols(a.value.type.shape) for a in args])
             where = ", ".join(f"{s}={self.sizes[s]}" for s in sorted(symbols, key=str))
             where = f" (here {where})" if where else ""
-            raise ShapeMismatchError(f"{op.name}({types}): {error}{where}", location) from None
+            kind = DTypeError if isinstance(error, ir.DTypeError) else ShapeMismatchError
+            raise kind(f"{op.name}({types}): {error}{where}", location) from None
         if isinstance(out, tuple):
             return tuple(Tracer(v, self, weak) for v in out)
         return Tracer(out, self, weak)

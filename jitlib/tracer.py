@@ -250,6 +250,13 @@ class Tracer:
     def __bool__(self):
         self._concretize("branching on the truth value")
 
+    def __dlpack__(self, *args, **kwargs):
+        # np.from_dlpack(x) asks for this and does not hand the call to jitlib
+        raise UnsupportedError(
+            f"np.from_dlpack of a traced array {self._current_type()}: numpy does not hand "
+            "the call to jitlib; inside @jit use jitlib.numpy.from_dlpack(x), or x itself"
+        )
+
     def __array__(self, dtype=None, copy=None):
         # numpy calls this, without dispatching, for np.asarray(x)/np.array(x), to index a
         # numpy array with x (table[x]) and to write x into one; all pass the same arguments,

@@ -8,7 +8,7 @@ import numpy as np
 
 from ir import dtypes, shapes
 from ir.core import Type
-from ir.errors import ShapeError
+from ir.errors import DTypeError, ShapeError
 from ir.ops import rules
 from ir.ops.table import Op
 
@@ -24,7 +24,7 @@ def ufunc_shape(ufunc):
             dtype = dtypes.result_dtype(ufunc, tuple(t.dtype for t in types))
         except TypeError as error:
             names = ", ".join(t.dtype for t in types)
-            raise ShapeError(f"{ufunc.__name__} does not support dtypes ({names})") from error
+            raise DTypeError(f"{ufunc.__name__} does not support dtypes ({names})") from error
         return Type(dtype, shape)
 
     return rule

@@ -25,13 +25,12 @@ def _fmod_partials(e, x, y, out):
     return _c(e, 1, out), e.negative(e.trunc(e.divide(x, y)))
 
 
-# Triton's float % is C's fmod; its integer % truncates as C's does, but a divisor of 0
-# (numpy gives 0) or -1 (INT_MIN % -1 overflows) is swapped for 1 first, and gives 0
-_INT_FMOD = (
-    "tl.where(({1} == 0) | ({1} == -1), 0, {0} % tl.where(({1} == 0) | ({1} == -1), 1, {1}))"
+# Triton's float % is C's fmod; integers go through jl.int_fmod (a divisor of 0 gives 0)
+FMOD = ufunc_op(
+    np.fmod,
+    triton=K("{0} % {1}", int_="jl.int_fmod({0}, {1})", bool_=None),
+    partials=_fmod_partials,
 )
-
-FMOD = ufunc_op(np.fmod, triton=K("{0} % {1}", int_=_INT_FMOD, bool_=None), partials=_fmod_partials)
 
 # ldexp(x, i) = x * 2^i: d/dx = 2^i; the exponent is an integer (no derivative). No numpy
 # callables map straight onto it: jitlib.numpy's ldexp keeps the exponent an integer where

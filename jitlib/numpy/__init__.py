@@ -23,6 +23,7 @@ from jitlib.numpy.arrange import (
     triu,
     vstack,
 )
+from jitlib.numpy.bits import bitwise_count, packbits, unpackbits
 from jitlib.numpy.contractions import (
     cross,
     einsum,
@@ -38,6 +39,7 @@ from jitlib.numpy.creation import (
     empty,
     empty_like,
     eye,
+    from_dlpack,
     full,
     full_like,
     ones,
@@ -48,6 +50,7 @@ from jitlib.numpy.creation import (
 from jitlib.numpy.creation_more import (
     block,
     fromfunction,
+    fromiter,
     geomspace,
     linspace,
     logspace,
@@ -203,6 +206,7 @@ from jitlib.numpy.polynomials import (
     polymul,
     polysub,
 )
+from jitlib.numpy.pyfunc import frompyfunc
 from jitlib.numpy.reductions import (
     all,
     any,
@@ -226,6 +230,7 @@ from jitlib.numpy.setops import (
     nonzero,
     setdiff1d,
     setxor1d,
+    trim_zeros,
     union1d,
     unique,
     unique_all,
@@ -289,6 +294,12 @@ __all__ = sorted(
     + [
         "abs",
         "angle",
+        "bitwise_count",
+        "frompyfunc",
+        "fromiter",
+        "from_dlpack",
+        "packbits",
+        "unpackbits",
         "argwhere",
         "extract",
         "flatnonzero",
@@ -296,6 +307,7 @@ __all__ = sorted(
         "nonzero",
         "setdiff1d",
         "setxor1d",
+        "trim_zeros",
         "union1d",
         "unique",
         "unique_all",

@@ -155,6 +155,17 @@ def astype(x: Tracer, dtype, op: str = "") -> Tracer:
     return x.trace.bind(OPS["convert"], x, dtype=dtype)
 
 
+def index_array(index, trace_, what: str) -> Tracer:
+    """An integer array used as indices, as numpy uses it: converted to intp (int64), so
+    arithmetic on it (wrapping negatives, flat offsets) neither overflows a narrow dtype
+    nor promotes uint64 to float64. `what` names the numpy function, for the error."""
+    index = as_tracer(index, trace_)
+    dtype = index.value.type.dtype
+    if not dtypes.is_int(dtype):
+        raise UnsupportedError(f"{what} needs integer indices, got {dtype}")
+    return astype(index, "int64")
+
+
 def checked(x: Tracer, bad, message: str) -> Tracer:
     """x, once the run has found no True in `bad`; else the call raises jl.ValueCheckError
     (a ValueError) with `message`. For where numpy raises because of the values."""

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ir.ops import OPS
-from jitlib import dispatch, trace
+from jitlib import dispatch, inplace, trace
 from jitlib.errors import UnsupportedError
 from jitlib.numpy._core import (
     as_tracer,
@@ -121,6 +121,20 @@ def asarray(x, dtype=None, copy=None):
         x = np.stack([asarray(item) for item in x])
     x = as_tracer(x if is_traced(x) else np.asarray(x), trace_of(x))
     return x if dtype is None else astype(x, dtype, "asarray")
+
+
+@function(np.from_dlpack)
+def from_dlpack(x, /, *, device=None, copy=None):
+    """An array from another library's (DLPack) memory: numpy's own, eagerly and for
+    constants. A traced array is taken as it is, as JAX's from_dlpack takes its own arrays:
+    a new array object on the same values, sharing them as numpy's result shares memory
+    (a write to one shows in the other) unless copy=True.
+
+    >>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
+    >>> jl.jit(lambda x: jnp.from_dlpack(x) * 2)(np.arange(3.0))
+    array([0., 2., 4.])
+    """
+    return np.copy(x) if copy else inplace.alias(x)
 
 
 def _astype(x: Tracer, dtype) -> Tracer:

@@ -2,12 +2,15 @@
 so values match to the bit where numpy's do), fromfunction, resize, block and unstack, all
 composites of existing primitives."""
 
+import itertools
 import operator
 
 import numpy as np
 
-from jitlib.numpy._core import astype, dims, function, promote, refuse, same_dtype
-from jitlib.numpy.creation import arange, full
+from jitlib import dispatch
+from jitlib.errors import UnsupportedError
+from jitlib.numpy._core import astype, dims, function, is_traced, promote, refuse, same_dtype
+from jitlib.numpy.creation import arange, asarray, full
 from jitlib.numpy.indexing import take
 from jitlib.numpy.layout import _axis, concatenate, moveaxis, reshape
 from jitlib.tracer import SymDim
@@ -179,3 +182,34 @@ def unstack(x, /, *, axis=0):
         raise ValueError("Input array must be at least 1-d.")
     x = moveaxis(x, _axis(axis, x.ndim, "unstack"), 0)
     return tuple(x[i] for i in range(operator.index(x.shape[0])))
+
+
+@dispatch.implements(np.fromiter)
+def fromiter(iter, dtype, count=-1, *, like=None):
+    """A 1-d array of `dtype` from an iterable of scalars, which inside a trace may be traced:
+    they are stacked. np.fromiter itself does not hand the call to jitlib (its argument is
+    not an array) and asks each traced scalar for its value. `count` reads at most that
+    many, with numpy's error for fewer.
+
+    >>> import numpy as np, jitlib as jl, jitlib.numpy as jnp
+    >>> jl.jit(lambda x: jnp.fromiter((x[i] * i for i in range(3)), np.float32))(np.ones(3))
+    array([0., 1., 2.], dtype=float32)
+    """
+    count = operator.index(count)
+    items = list(itertools.islice(iter, count) if count >= 0 else iter)
+    if 0 <= count and len(items) < count:
+        raise ValueError(
+            f"iterator too short: Expected {count} but iterator had only {len(items)} items."
+        )
+    if not is_traced(tuple(items)):
+        return np.fromiter(items, dtype, len(items), like=like)
+    dtype = np.dtype(dtype)
+    if dtype.shape or dtype.names:
+        raise UnsupportedError(
+            f"jitlib.numpy.fromiter of {dtype}: structured and subarray "
+            "dtypes are not supported inside @jit"
+        )
+    values = [asarray(item) for item in items]
+    if any(v.ndim for v in values):
+        raise ValueError("setting an array element with a sequence.")
+    return astype(np.stack(values), dtype, "fromiter")

@@ -6,11 +6,11 @@ import operator
 
 import numpy as np
 
-from ir import dtypes, shapes
+from ir import shapes
 from ir.ops import OPS
 from jitlib import inplace
 from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, function, promote, refuse
+from jitlib.numpy._core import as_tracer, function, index_array, promote, refuse
 from jitlib.numpy.layout_more import wrapped_indices
 from jitlib.tracer import SymDim, Tracer
 
@@ -71,11 +71,7 @@ def _expand(index: tuple, rank: int) -> tuple:
 
 
 def _array_index(item, trace_) -> Tracer:
-    index = as_tracer(np.asarray(item) if isinstance(item, list) else item, trace_)
-    dtype = index.value.type.dtype
-    if not dtypes.is_int(dtype):
-        raise UnsupportedError(f"arrays used as indices must be integers, got {dtype}")
-    return index
+    return index_array(np.asarray(item) if isinstance(item, list) else item, trace_, "indexing")
 
 
 def _leaves_alone(shape: tuple, name: str, params: dict) -> bool:
@@ -302,10 +298,7 @@ def take_along_axis(x, indices, axis=-1):
            [3.]])
     """
     trace_, (x,), _ = promote(x)
-    indices = as_tracer(indices, trace_)
-    dtype = indices.value.type.dtype
-    if not dtypes.is_int(dtype):
-        raise UnsupportedError(f"take_along_axis needs integer indices, got {dtype}")
+    indices = index_array(indices, trace_, "take_along_axis")
     if axis is None:  # numpy gathers from the flattened x
         if indices.ndim != 1:
             raise ShapeMismatchError(

@@ -7,7 +7,15 @@ import operator
 import numpy as np
 
 from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, astype, function, promote, refuse, same_dtype
+from jitlib.numpy._core import (
+    as_tracer,
+    astype,
+    function,
+    index_array,
+    promote,
+    refuse,
+    same_dtype,
+)
 from jitlib.numpy.arrange import _along, atleast_2d, split
 from jitlib.numpy.creation import arange
 from jitlib.numpy.layout import (
@@ -304,9 +312,7 @@ def choose(a, choices, out=None, mode="raise"):
     (out of range, 'raise' fails as numpy's take does; 'clip'/'wrap' move it in)."""
     refuse("choose", {"out=": out is not None})
     trace_, options, _ = promote(*choices)
-    index = as_tracer(a, trace_)
-    if not np.issubdtype(index.dtype, np.integer):
-        raise UnsupportedError(f"numpy.choose needs an integer array, got {index.dtype}")
+    index = index_array(a, trace_, "numpy.choose")
     index, *options = broadcast_arrays(index, *same_dtype(options))
     stacked = stack(options)
     index = wrapped_indices(index, len(choices), mode, "choose")

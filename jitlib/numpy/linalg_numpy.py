@@ -26,11 +26,12 @@ def as_linalg_floats(name: str, *xs) -> tuple:
     """(trace, tracers) in the dtype numpy.linalg computes in: the operands' common float
     dtype, float64 for integers and bools; float16 is refused, as numpy refuses it."""
     trace_, tracers, _ = promote(*xs)
-    common = np.result_type(*[np.dtype(dtype_name(x)) for x in tracers])
-    if common == np.float16:
+    kinds = [np.dtype(dtype_name(x)) for x in tracers]
+    if np.float16 in kinds:
         raise UnsupportedError(f"numpy.linalg.{name}: array type float16 is unsupported in linalg")
-    if not np.issubdtype(common, np.floating):
-        common = np.float64
+    # numpy's _commonType: each operand's float dtype, float64 for every integer and bool
+    # (so uint8 with float32 is float64, where np.result_type would give float32)
+    common = np.result_type(*[k if k.kind == "f" else np.float64 for k in kinds])
     return trace_, [astype(x, canonical_dtype(common)) for x in tracers]
 
 

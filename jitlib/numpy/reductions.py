@@ -3,7 +3,7 @@ as composites. keepdims is a reshape after the primitive."""
 
 import numpy as np
 
-from ir import shapes
+from ir import dtypes, shapes
 from ir.errors import ShapeError
 from ir.ops import OPS
 from jitlib.errors import ShapeMismatchError
@@ -35,6 +35,8 @@ def _reduce(name: str, x, axis, keepdims: bool, dtype=None) -> Tracer:
         x = astype(x, dtype, name)
     axes = reduction_axes(x, axis)
     result = trace_.bind(OPS[name], x, axis=axes, weak=weak)
+    if dtype is not None:  # numpy's result is in `dtype` (sum widens small integers else)
+        result = astype(result, dtype, name)
     return _keep(x, result, axes) if keepdims else result
 
 
@@ -99,7 +101,7 @@ def element_count(x: Tracer, axes: tuple):
 def mean(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     _check("mean", out=out, **kwargs)
     trace_, (x,), _ = promote(x)
-    if dtype is None and x.value.type.dtype in ("bool", "int32", "int64"):
+    if dtype is None and (x.value.type.dtype == "bool" or dtypes.is_int(x.value.type.dtype)):
         dtype = "float64"  # numpy averages integers in float64
     total = _reduce("sum", x, axis, keepdims, dtype)
     return np.divide(total, trace_.dim(element_count(x, reduction_axes(x, axis))))
@@ -134,7 +136,8 @@ def _cumulative(name: str, numpy_function):
         if axis is None:
             x, axis = np.reshape(x, (-1,)), 0
         (axis,) = reduction_axes(x, axis)
-        return trace_.bind(OPS[name], x, axis=axis, weak=weak)
+        result = trace_.bind(OPS[name], x, axis=axis, weak=weak)
+        return result if dtype is None else astype(result, dtype, name)
 
     accumulate.__name__ = name
     return function(numpy_function)(accumulate)

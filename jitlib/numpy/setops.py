@@ -1,6 +1,6 @@
 """Functions whose output length depends on the data: np.nonzero, np.flatnonzero,
 np.argwhere, np.extract, np.unique and its array-API forms, np.union1d, np.intersect1d,
-np.setdiff1d and np.setxor1d.
+np.setdiff1d, np.setxor1d and np.trim_zeros.
 
 Under @jit an output's shape must follow from the input shapes, so the numpy call itself
 raises UnsupportedError naming the alternative: the `jitlib.numpy` function with a static
@@ -322,10 +322,25 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size, fill_value=None):
     return _pick(merged, _first_kept(alone, size), fill)
 
 
-@dispatch.implements(np.trim_zeros)
-def trim_zeros(filt, trim="fb", axis=None):
-    """Refused: how many zeros are trimmed depends on the data, and no padding helps."""
-    raise UnsupportedError(
-        "numpy.trim_zeros is not supported inside @jit: its output shape depends on the "
-        "data; keep the zeros (np.where can mask them); eager numpy still works without @jit"
-    )
+@_sized(np.trim_zeros, "filt")
+def trim_zeros(filt, trim="fb", axis=None, *, size, fill_value=None):
+    """The 1-d `filt` without its leading ('f') and trailing ('b') zeros: its first `size`
+    entries, padded with fill_value (0 by default)."""
+    filt = asarray(filt)
+    if filt.ndim != 1:
+        raise UnsupportedError(
+            f"jitlib.numpy.trim_zeros with size= takes 1-d arrays, got {filt.ndim}-d"
+        )
+    trim = trim.lower()
+    if any(letter not in "fb" for letter in trim):
+        raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
+    n = filt.shape[0]
+    past = np.asarray([True])  # a nonzero past either end: n for an all-zero filt
+    first = np.argmax(np.concatenate([filt != 0, past]))
+    last = n - np.argmax(np.concatenate([(filt != 0)[::-1], past]))  # one past the last
+    start = first if "f" in trim else 0
+    stop = last if "b" in trim else n
+    slot = arange(size)
+    at = start + slot
+    kept = at < np.maximum(stop, start)
+    return _pick(filt, np.where(kept, at, n), 0 if fill_value is None else fill_value)

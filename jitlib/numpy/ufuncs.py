@@ -86,6 +86,13 @@ def clip(x, a_min=None, a_max=None, **kwargs):
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
     refuse("clip", {f"{keyword}=": True for keyword in kwargs})
+    dtype = np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
+    if dtype.kind in "iu":  # as numpy: a Python int bound past the dtype's range is no bound
+        limits = np.iinfo(dtype)
+        if type(a_min) is int and a_min <= limits.min:
+            a_min = None
+        if type(a_max) is int and a_max >= limits.max:
+            a_max = None
     if a_min is not None:
         x = np.maximum(x, a_min)
     if a_max is not None:

@@ -8,13 +8,13 @@ jitlib.inplace, which turns the write into pure IR.
 import numpy as np
 import sympy
 
-from ir import dtypes, shapes
+from ir import shapes
 from ir.core import Type
 from ir.errors import ShapeError
 from ir.ops import OPS
 from jitlib import dispatch, inplace
 from jitlib.errors import IndexOutOfBoundsError, ShapeMismatchError, UnsupportedError
-from jitlib.numpy._core import as_tracer, astype, function, promote, trace_of
+from jitlib.numpy._core import as_tracer, astype, function, index_array, promote, trace_of
 from jitlib.numpy.indexing import _Path, index_path
 from jitlib.numpy.layout import reshape
 from jitlib.tracer import SymDim, Tracer
@@ -254,9 +254,7 @@ def put(a, ind, v, mode="raise"):
     a = _target(a, "numpy.put")
     if np.size(as_tracer(v, a.trace)) == 0:  # numpy writes nothing, and checks no index
         return
-    indices = np.ravel(as_tracer(ind, a.trace))
-    if not dtypes.is_int(indices.value.type.dtype):
-        raise UnsupportedError(f"numpy.put needs integer indices, got {indices.dtype}")
+    indices = np.ravel(index_array(ind, a.trace, "numpy.put"))
     size = a.size
     if mode == "wrap":
         indices = indices % size
@@ -279,9 +277,7 @@ def put_along_axis(arr, indices, values, axis):
     """arr[..., indices[..., j, ...], ...] = values along `axis`, as one scatter into the
     flattened array (the other axes broadcast between arr and the indices)."""
     arr = _target(arr, "numpy.put_along_axis")
-    indices = as_tracer(indices, arr.trace)
-    if not dtypes.is_int(indices.value.type.dtype):
-        raise UnsupportedError(f"put_along_axis needs integer indices, got {indices.dtype}")
+    indices = index_array(indices, arr.trace, "put_along_axis")
     if axis is None:
         return put(arr, indices, values)
     if indices.ndim != arr.ndim:

@@ -29,6 +29,11 @@ def _probe_mintypecode(x):
     return x.astype(np.mintypecode([x.dtype.char, "f"]))
 
 
+def _probe_typename(x):
+    # the description of the traced array's static type code steers the computation
+    return x * 2 if np.typename(x.dtype.char) == "double precision" else x
+
+
 def _probe_scalar(x):
     # a traced array is not a scalar and is iterable, as a numpy array of rank >= 1
     return x * (0.5 if np.isscalar(x) else 2.0) + (1.0 if np.iterable(x) else 0.0)
@@ -61,6 +66,7 @@ PROBES = {
     "mask_indices": _probe_mask_indices,
     "mintypecode": _probe_mintypecode,
     "row_stack": _probe_row_stack,
+    "typename": _probe_typename,
 }
 
 

@@ -208,7 +208,7 @@ def test_returning_a_non_array():
     assert_names(str(info.value), "# <- str result", "str")
 
 
-@pytest.mark.parametrize("dtype", [np.complex64, np.uint8])
+@pytest.mark.parametrize("dtype", [np.complex64, np.longdouble])
 def test_unsupported_dtype_argument(dtype):
     x = (rand((3, 4)) * 10).astype(dtype)
     with pytest.raises(jl.UnsupportedError) as info:

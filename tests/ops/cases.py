@@ -44,6 +44,8 @@ class OpCase:
 # --- dtypes -------------------------------------------------------------------------------
 FLOATS = ("float32", "float64")
 INTS = ("int32", "int64")
+# numpy's other integer dtypes; tests/ops/test_int_dtypes.py walks every integer case in each
+OTHER_INTS = ("int8", "int16", "uint8", "uint16", "uint32", "uint64")
 NUMBERS = FLOATS + INTS
 BOOL = ("bool",)
 
@@ -491,3 +493,6 @@ CASES += STATISTICS_CASES
 from ops.setops_cases import CASES as SETOPS_CASES  # noqa: E402
 
 CASES += SETOPS_CASES
+from ops.bits_cases import CASES as BITS_CASES  # noqa: E402
+
+CASES += BITS_CASES

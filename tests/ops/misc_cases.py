@@ -39,6 +39,8 @@ def _kaiser(beta):
 # fmt: off
 CASES = [
     # --- creation -------------------------------------------------------------------------
+    OpCase(name="fromiter", fn=lambda x: (jnp.fromiter((np.ravel(x)[i] * (i + 1) for i in range(3)), x.dtype), jnp.fromiter(iter([np.ravel(x)[0], 2, np.ravel(x)[1]]), np.int64, count=2)), primitive="concatenate", dtypes=FLOATS + INTS, shapes=(((5,),), ((3, 2),))),
+    OpCase(name="from_dlpack", fn=lambda x: (jnp.from_dlpack(x) * 2, jnp.from_dlpack(x, copy=True) - x), primitive="multiply", dtypes=FLOATS + INTS, shapes=(((5,),), ((3, 2),), ((),))),
     OpCase(name="linspace", fn=lambda a, b: np.linspace(a, b, 5), primitive=("select", "any"), dtypes=FLOATS, shapes=PAIRS),
     OpCase(name="linspace_options", fn=lambda a, b: np.linspace(a, b, 4, endpoint=False, retstep=True, axis=-1), primitive="divide", dtypes=F64, shapes=PAIRS),
     OpCase(name="linspace_one", fn=lambda a: np.linspace(a, 2.0, 1), primitive="add", dtypes=F64, shapes=ONE),

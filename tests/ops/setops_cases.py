@@ -160,6 +160,28 @@ def setxor_unique_case(size: int):
     return fn
 
 
+def trim_zeros_case(size: int):
+    """trim_zeros of x with zeros around it (and of an all-zero row), each trim side."""
+
+    def fn(x):
+        x = np.ravel(x)
+        zeros = np.zeros(2, x.dtype)
+        framed = np.concatenate([zeros, x, zeros[:1]])
+        if _traced((x,)):
+            return tuple(
+                jnp.trim_zeros(v, trim, size=size, fill_value=-1)
+                for v in (framed, x * 0)
+                for trim in ("fb", "f", "b")
+            )
+        return tuple(
+            _pad(np.trim_zeros(v, trim), size, -1)
+            for v in (framed, x * 0)
+            for trim in ("fb", "f", "b")
+        )
+
+    return fn
+
+
 SORTS = ("argsort", "searchsorted")
 # fmt: off
 CASES = [
@@ -173,6 +195,9 @@ CASES = [
     for kind, size in (("cut", CUT), ("padded", PADDED))
 ] + [
     OpCase(name=f"nonzero_{kind}", fn=nonzero_case(size), primitive="searchsorted", shapes=SETS)
+    for kind, size in (("cut", CUT), ("padded", PADDED))
+] + [
+    OpCase(name=f"trim_zeros_{kind}", fn=trim_zeros_case(size), primitive="argmax", domain="int", dtypes=NUMBERS, shapes=SETS)
     for kind, size in (("cut", CUT), ("padded", PADDED))
 ] + [
     OpCase(name=f"{name}_real", fn=make(PADDED), primitive=SORTS, shapes=shapes)

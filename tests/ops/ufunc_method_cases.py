@@ -4,6 +4,8 @@ meaning lower to it; the others to a left fold (the `scan` primitive), numpy's o
 
 import numpy as np
 
+import jitlib.numpy as jnp
+from jitlib.tracer import Tracer
 from ops.cases import FLOATS, INTS, THREE_D, OpCase
 
 MATRIX = (((3, 4),), ((2, 3, 4),))  # reduced along axis 1
@@ -13,6 +15,24 @@ PAIRS = (((3,), (4,)), ((2, 3), (2,)))
 
 def _nan_where_negative(x):
     return np.where(x > 0, x, np.nan)
+
+
+def _soft_max(a, b):
+    """A binary function of scalars, not associative, smooth almost everywhere."""
+    return np.maximum(a, b) + 0.5 * np.minimum(a, b) * b
+
+
+def frompyfunc_forms(x, y):
+    """jitlib.numpy.frompyfunc's call, reduce, accumulate and outer; the reference is
+    numpy's own frompyfunc, whose object arrays are cast to x's dtype."""
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        f = jnp.frompyfunc(_soft_max, 2, 1)
+        cast = lambda r: r  # noqa: E731
+    else:
+        f = np.frompyfunc(_soft_max, 2, 1)
+        cast = lambda r: np.asarray(r, dtype=x.dtype)  # noqa: E731
+    results = (f(x, y), f.reduce(x, axis=-1), f.accumulate(y, axis=0), f.outer(x[0], y[..., -1]))
+    return tuple(cast(r) for r in results)
 
 
 # fmt: off
@@ -36,6 +56,7 @@ CASES = [
     OpCase(name="subtract_outer", fn=np.subtract.outer, primitive="subtract", dtypes=("float32", "int64"), shapes=PAIRS + (((), (3,)),)),
     OpCase(name="logaddexp_outer", fn=np.logaddexp.outer, primitive="logaddexp", shapes=PAIRS),
     OpCase(name="add_reduceat", fn=lambda x: np.add.reduceat(x, [0, 2, 1], axis=-1), primitive=("sum", "concatenate"), dtypes=FLOATS + INTS, shapes=(((2, 3),), ((4,),))),
+    OpCase(name="frompyfunc_methods", fn=frompyfunc_forms, primitive=("maximum", "scan"), shapes=(((3, 4), (3, 4)), ((2, 3), (2, 3)))),
     OpCase(name="logaddexp_reduceat", fn=lambda x: np.logaddexp.reduceat(x, [0, 1], axis=0), primitive="concatenate", shapes=(((3, 2),), ((3,),))),
 ]
 # fmt: on

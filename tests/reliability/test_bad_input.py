@@ -409,11 +409,11 @@ CASES = {
         line="call",
         good=(X,),
     ),
-    "uint8 argument": Case(
+    "longdouble argument": Case(
         double,
-        (X.astype(np.uint8),),
+        (X.astype(np.longdouble),),
         jl.UnsupportedError,
-        ("uint8", "int32"),
+        (np.dtype(np.longdouble).name, "uint8"),
         line="call",
         good=(X,),
     ),
