@@ -176,6 +176,8 @@ class _Emitter:
             eqn = dataclasses.replace(eqn, params=params)
         impl = eqn.op.impl
         path = numpy_path(impl)
+        if path in METHODS and eqn.inputs:
+            return self.method(eqn, path)
         if path is not None:
             callee = f"np.{path}"
         else:
@@ -184,6 +186,17 @@ class _Emitter:
         args = [self.name(x) for x in eqn.inputs]
         args += [f"{k}={self.render(v)}" for k, v in eqn.params.items()]
         return f"{callee}({', '.join(args)}"
+
+    def method(self, eqn: Eqn, name: str) -> str:
+        """numpy's function as the array's own method (x.sum(axis=...) for np.sum(x, ...)):
+        the same C code without the function's Python wrapper, 0.6-1 us a call saved."""
+        x, *rest = eqn.inputs
+        args = [self.name(y) for y in rest]
+        if name in POSITIONAL:  # x.reshape(shape), x.transpose(axes): no keyword there
+            args += [self.render(v) for v in eqn.params.values()]
+        else:
+            args += [f"{k}={self.render(v)}" for k, v in eqn.params.items()]
+        return f"{self.name(x)}.{name}({', '.join(args)}"
 
     def statement(self, eqn: Eqn, index: int) -> str:
         if eqn.op is OPS["constant"]:
@@ -484,6 +497,13 @@ def _sections(fn: Function, name: str, namespace: dict, chunk: bool) -> tuple:
 
 
 NUMPY_MODULES = {"": np, "linalg.": np.linalg}
+# numpy functions emitted as the first operand's method of the same name: the array method
+# skips the function's Python wrapper (np.sum costs 2.2 us on a small array, x.sum 1.2 us;
+# np.reshape 0.7 us, x.reshape 0.1 us). numpy scalars and CuPy arrays have the same methods.
+METHODS = frozenset(
+    "sum prod max min all any argmax argmin cumsum cumprod take reshape transpose".split()
+)
+POSITIONAL = frozenset({"reshape", "transpose"})
 
 
 def numpy_path(impl) -> str | None:

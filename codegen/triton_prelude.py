@@ -383,20 +383,24 @@ def _uint_divmod(x, y):
 
 
 @triton.jit
-def int_floor_divide(x, y):
+def _floor_divmod(x, y):
+    """numpy's floor division and remainder of integers, signed or not."""
     if x.dtype.is_int_unsigned():
-        quotient, _ = _uint_divmod(x, y)
+        quotient, mod = _uint_divmod(x, y)
     else:
-        quotient, _ = _int_divmod(x, y)
+        quotient, mod = _int_divmod(x, y)
+    return quotient, mod
+
+
+@triton.jit
+def int_floor_divide(x, y):
+    quotient, _ = _floor_divmod(x, y)
     return quotient
 
 
 @triton.jit
 def int_remainder(x, y):
-    if x.dtype.is_int_unsigned():
-        _, mod = _uint_divmod(x, y)
-    else:
-        _, mod = _int_divmod(x, y)
+    _, mod = _floor_divmod(x, y)
     return mod
 
 
