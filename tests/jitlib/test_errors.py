@@ -250,7 +250,10 @@ def test_inputs_are_never_modified(fn, rows):
     for _ in range(2):
         outs = jf(x, y)
         for got, want in zip(outs, fn(x_before, y_before)):
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+            # the fuzz suite's float32 tolerance, scaled by the largest value: row_chain
+            # divides by row sums of mixed signs, whose rounding (jit's row sums are
+            # einsum's, not numpy's pairwise sums) the division magnifies
+            np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4 * np.abs(want).max())
         np.testing.assert_array_equal(x, x_before)
         np.testing.assert_array_equal(y, y_before)
         for out in outs:  # writing to an output does not reach the inputs either

@@ -129,7 +129,12 @@ def test_saved_module_runs_without_jitlib_at_three_sizes(name, backend, tmp_path
         assert jl.tree_flatten(got)[1] == jl.tree_flatten(want)[1]
         for g, w in zip(_leaves(got), _leaves(want)):
             assert g.dtype == np.asarray(w).dtype and g.shape == np.shape(w)
-            np.testing.assert_allclose(g, w, rtol=2e-6 if g.dtype == np.float32 else 1e-12)
+            # the op-case table's tolerances (tests/ops/test_forward.py): row sums are
+            # einsum's, whose rounding is not numpy's pairwise sum's
+            if g.dtype == np.float32:
+                np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+            else:
+                np.testing.assert_allclose(g, w, rtol=1e-12)
 
 
 def test_exported_gradient_matches_finite_differences(tmp_path):
