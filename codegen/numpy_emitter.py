@@ -91,6 +91,44 @@ def _einsum_sums(fn: Function) -> tuple:
     return einsums, folded
 
 
+def _exp_sums(fn: Function, folded: set) -> dict:
+    """{id of a row sum: (x, top, top_kept, shifted)} for each sum(exp(x - top_kept)) in
+    which top is max(x) over the last axis, top_kept its reshape with that axis kept, and
+    the shifted values and their exponentials are read by the next equation alone (the
+    subtract, exp and sum are consecutive). Their subtract and exp join `folded`: the sum
+    computes them (numpy_runtime.exp_sum_shifted)."""
+    made = {id(out): eqn for eqn in fn.eqns for out in eqn.outputs}
+    _, last = _origin_and_last_use(fn)
+    found = {}
+    for index, eqn in enumerate(fn.eqns[2:], start=2):
+        exp, subtract = fn.eqns[index - 1], fn.eqns[index - 2]
+        if not (
+            _row_sum(eqn)
+            and exp.op is OPS["exp"]
+            and eqn.inputs[0] is exp.out
+            and last.get(id(exp.out)) == index
+            and subtract.op is OPS["subtract"]
+            and exp.inputs[0] is subtract.out
+            and last.get(id(subtract.out)) == index - 1
+        ):
+            continue
+        x, top_kept = subtract.inputs
+        kept = made.get(id(top_kept))
+        top = kept.inputs[0] if kept is not None and kept.op is OPS["reshape"] else None
+        peak = made.get(id(top)) if top is not None else None
+        if (
+            peak is not None
+            and peak.op is OPS["max"]
+            and peak.inputs[0] is x
+            and x.type == subtract.out.type
+            and tuple(peak.params["axis"]) == (x.type.ndim - 1,)
+            and top_kept.type.shape == (*x.type.shape[:-1], 1)
+        ):
+            found[id(eqn)] = (x, top, top_kept, subtract.out)
+            folded.update({id(subtract), id(exp)})
+    return found
+
+
 def _writes_in_place(eqn: Eqn) -> bool:
     """Elementwise ufuncs can write into a buffer (`out=`) that one of their inputs uses;
     numpy would copy an overlapping operand for anything else (matmul)."""
@@ -126,6 +164,7 @@ class _Emitter:
         self.allocates = namespace.get("np") is np
         # row sums as einsum (host numpy only): the products they sum, done inside einsum
         self.einsums, self.folded = _einsum_sums(fn) if self.allocates else ({}, set())
+        self.exp_sums = _exp_sums(fn, self.folded) if self.allocates else {}
 
     def name(self, value: Value) -> str:
         return self.names[id(value)]
@@ -214,6 +253,8 @@ class _Emitter:
         if eqn.op is OPS["dim"] and self.row is not None:  # the whole count, not the block's
             params = {k: sympy.sympify(v).subs(self.row, ROWS_TOTAL) for k, v in eqn.params.items()}
             eqn = dataclasses.replace(eqn, params=params)
+        if id(eqn) in self.exp_sums:
+            return self.exp_sum(eqn)
         if id(eqn) in self.einsums:
             operands = self.einsums[id(eqn)]
             subscripts = ",".join(["...i"] * len(operands)) + "->..."
@@ -230,6 +271,20 @@ class _Emitter:
         args = [self.name(x) for x in eqn.inputs]
         args += [f"{k}={self.render(v)}" for k, v in eqn.params.items()]
         return f"{callee}({', '.join(args)}"
+
+    def exp_sum(self, eqn: Eqn) -> str:
+        """sum(exp(x - max)) as numpy_runtime.exp_sum_shifted, which skips the shift where
+        it can; the exponentials go to the shifted values' scratch slot in a block."""
+        x, top, top_kept, shifted = self.exp_sums[id(eqn)]
+        self.namespace["exp_sum_shifted"] = numpy_runtime.exp_sum_shifted
+        buffer = "None"
+        if self.pooled:
+            shape = shapes.to_python(shifted.type.shape)
+            self.slots.append((shifted.type.shape, shifted.type.dtype))
+            slot = self.numbers[id(shifted)]
+            buffer = f"scratch(pool, {slot}, {shape}, {shifted.type.dtype!r})"
+        names = ", ".join(self.name(v) for v in (x, top, top_kept))
+        return f"exp_sum_shifted({names}, {buffer}"
 
     def method(self, eqn: Eqn, name: str) -> str:
         """numpy's function as the array's own method (x.sum(axis=...) for np.sum(x, ...)):

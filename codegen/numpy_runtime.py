@@ -216,6 +216,24 @@ def scratch(pool: dict | None, slot: int, shape: tuple, dtype: str):
     return view
 
 
+# --- a max-shifted exp-sum without the shift ------------------------------------------------
+
+
+def exp_sum_shifted(x, top, top_kept, buffer=None):
+    """sum(exp(x - top_kept), axis=-1), where `top` is x's max along its last axis and
+    `top_kept` the same with that axis kept as 1 (logsumexp's shifted sum). Where every
+    row's max lies within +-limit, exp(x) neither overflows (a row of up to 2**63 terms of
+    at most e**limit stays finite) nor loses the row to underflow (its largest term is at
+    least e**-limit, a normal number), so sum(exp(x)) * exp(-top) is the same sum up to
+    rounding, without the subtraction's pass over x. Else (nan, inf, large values) it is
+    numpy's own shifted sum. `buffer` (or None) takes the exponentials."""
+    limit = {"float32": 40.0, "float64": 650.0}[x.dtype.name]
+    if top.size and -limit < top.min() and top.max() < limit:
+        return np.einsum("...i->...", np.exp(x, out=buffer)) * np.exp(-top)
+    shifted = np.subtract(x, top_kept, out=buffer)
+    return np.einsum("...i->...", np.exp(shifted, out=shifted))
+
+
 # --- the caching allocator for results ----------------------------------------------------
 
 MIN_POOLED_BYTES = 64 << 10  # smaller arrays come from malloc's heap, which does not fault
