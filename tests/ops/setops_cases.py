@@ -197,8 +197,9 @@ CASES = [
     OpCase(name=f"nonzero_{kind}", fn=nonzero_case(size), primitive="searchsorted", shapes=SETS)
     for kind, size in (("cut", CUT), ("padded", PADDED))
 ] + [
-    OpCase(name=f"trim_zeros_{kind}", fn=trim_zeros_case(size), primitive="argmax", domain="int", dtypes=NUMBERS, shapes=SETS)
-    for kind, size in (("cut", CUT), ("padded", PADDED))
+    # one size cuts some results and pads others: the framed row is longer than 5, the
+    # all-zero row trims to nothing
+    OpCase(name="trim_zeros", fn=trim_zeros_case(5), primitive="argmax", domain="int", dtypes=NUMBERS, shapes=SETS[:2])
 ] + [
     OpCase(name=f"{name}_real", fn=make(PADDED), primitive=SORTS, shapes=shapes)
     for name, make, shapes in (("unique", unique_case, SETS), ("unique_all", unique_all_case, SETS))
