@@ -34,7 +34,7 @@ SIZE_NAMES = ("B", "C", "D")
 
 @dataclass(frozen=True)
 class Input:
-    dtype: str  # F, F2, H, int32, int64 or bool
+    dtype: str  # F, F2, H, int32, int64, int16, uint8 or bool
     dims: tuple  # each 0, 1 or a size name; B is the batch size
 
 
@@ -81,7 +81,7 @@ def _random_array(rng, spec: Input, sizes: dict, mode: str, specials: bool) -> n
     dtype = np.dtype(MODES[mode].get(spec.dtype, spec.dtype))
     if dtype.kind == "b":
         return rng.random(shape) < 0.5
-    if dtype.kind == "i":
+    if dtype.kind in "iu":  # unsigned: the negatives wrap (251 for -5 in uint8)
         return rng.integers(-9, 10, shape).astype(dtype)
     x = (rng.standard_normal(shape) * 2.0).astype(dtype)
     if specials and x.size:
@@ -162,7 +162,7 @@ def _binary(template: str, **kwargs) -> Step:
 def _scalar(draw, x: np.ndarray) -> str:
     """A Python number, or for floats also a Python int or numpy int (a strong int64 scalar
     widens float32 to float64)."""
-    if x.dtype.kind in "bi":
+    if x.dtype.kind in "biu":
         return str(draw(st.sampled_from([-3, 2, 3, 7])))
     return str(draw(st.sampled_from([-1.5, 0.5, 2.0, 3.25, 3, "np.int64(2)"])))
 
@@ -177,7 +177,7 @@ def _with_scalar(op: str, right: bool, scalar: Callable = _scalar) -> Step:
         number = scalar(draw, xs[0])
         return f"{number} {op} {names[0]}" if right else f"{names[0]} {op} {number}"
 
-    return Step(name=f"scalar {op}", arity=1, render=render, accept=_is("if"))
+    return Step(name=f"scalar {op}", arity=1, render=render, accept=_is("iuf"))
 
 
 def _transpose(draw, names, xs):
@@ -252,7 +252,9 @@ def _take_along(draw, names, xs):
 
 
 def _cast(draw, names, xs):
-    dtype = draw(st.sampled_from(["F", "F2", "np.int32", "np.int64", "bool"]))
+    dtype = draw(
+        st.sampled_from(["F", "F2", "np.int32", "np.int64", "bool", "np.uint8", "np.int8"])
+    )
     return f"{names[0]}.astype({dtype})"
 
 
@@ -284,7 +286,7 @@ def _masked_mean(draw, names, xs):
     return f"np.sum({x} * ({m} > 0), axis=-1) / (np.sum({m} > 0, axis=-1) + 1)"
 
 
-_NUMBERS, _FLOATS, _INTS = _is("if"), _is("f"), _is("bi")
+_NUMBERS, _FLOATS, _INTS = _is("iuf"), _is("f"), _is("biu")
 STEPS = [
     # elementwise, float arithmetic (inexact)
     _unary("np.tanh({0})", accept=_NUMBERS),
@@ -343,7 +345,7 @@ STEPS = [
         name="masked mean",
         arity=2,
         render=_masked_mean,
-        accept=lambda x, m: x.dtype.kind in "if" and x.ndim >= 1 and m.ndim >= 1,
+        accept=lambda x, m: x.dtype.kind in "iuf" and x.ndim >= 1 and m.ndim >= 1,
         exact_in=(1,),
     ),
     Step(name="cast", arity=1, render=_cast, exact_in=ALL, keeps=True),
@@ -401,7 +403,7 @@ STEPS = [
 # --- drawing programs ----------------------------------------------------------------------
 @st.composite
 def inputs(draw) -> tuple:
-    dtypes = st.sampled_from(["F", "F", "F", "F2", "H", "int32", "int64", "bool"])
+    dtypes = st.sampled_from(["F", "F", "F", "F2", "H", "int32", "int64", "bool", "uint8", "int16"])
     dims = st.sampled_from([0, 1, 1, "B", "B", "B", "C", "C", "D"])
     count = draw(st.integers(1, 4))
     return tuple(Input(draw(dtypes), tuple(draw(st.lists(dims, max_size=3)))) for _ in range(count))
@@ -409,7 +411,7 @@ def inputs(draw) -> tuple:
 
 def _exact_enough(step: Step, operands: list, exact: dict) -> bool:
     return all(
-        exact[name] or x.dtype.kind in "bi"
+        exact[name] or x.dtype.kind in "biu"
         for position, (name, x) in enumerate(operands)
         if position in step.exact_in
     )
@@ -420,7 +422,7 @@ def _tame(step: Step, operands: list, result) -> bool:
     LIMIT; and it is an array, as every step's result is."""
     if not isinstance(result, np.ndarray) or result.dtype.kind not in "biuf":
         return False
-    if result.dtype.kind in "bi" or result.size == 0:
+    if result.dtype.kind in "biu" or result.size == 0:
         return True
     finite = np.isfinite(result)
     came_in = any(x.dtype.kind == "f" and not np.isfinite(x).all() for _, x in operands)
@@ -461,8 +463,8 @@ def programs(draw, max_steps: int = MAX_STEPS) -> Program:
             name = f"v{len(values)}"
             values[name] = result
             program.lines.append(f"{name} = {expression}")
-            exactly = all(program.exact[n] or values[n].dtype.kind in "bi" for n in names)
-            program.exact[name] = result.dtype.kind in "bi" or (step.keeps and exactly)
+            exactly = all(program.exact[n] or values[n].dtype.kind in "biu" for n in names)
+            program.exact[name] = result.dtype.kind in "biu" or (step.keeps and exactly)
             break
     computed = sorted(set(values) - {f"v{i}" for i in range(len(program.inputs))}, key=_number)
     last = computed[-1:] or ["v0"]
