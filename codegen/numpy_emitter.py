@@ -65,68 +65,62 @@ def _row_sum(eqn: Eqn) -> bool:
     return ndim >= 1 and tuple(eqn.params["axis"]) == (ndim - 1,)
 
 
-def _einsum_sums(fn: Function) -> tuple:
-    """({id of each row sum: the operands einsum takes}, {ids of products it folds in}).
-    A product of two same-shape, same-dtype arrays (x * x in a variance or an RMS) that
-    only the next equation's row sum reads is summed by einsum('...i,...i->...') without
-    being written out: one pass over the rows instead of two. The sum must follow at once,
-    so no equation in between can have reused the factors' buffers."""
-    einsums, folded = {}, set()
-    _, last = _origin_and_last_use(fn)
+def _row_sums(fn: Function, last: dict) -> tuple:
+    """How generated code computes each row sum (`_row_sum`), as ({id of the sum: the
+    operands np.einsum('...i,...i->...') takes}, {id of the sum: (x, top, top_kept,
+    shifted) for numpy_runtime.exp_sum_shifted}, {ids of the equations they fold in}).
+    `last`: each value's last reading equation.
+
+    - sum(exp(x - top_kept)), where top is max(x) over the last axis and top_kept its
+      reshape with that axis kept, goes to exp_sum_shifted, which skips the shift where
+      it can; its subtract and exp are folded in.
+    - sum(a * b) of two same-shape, same-dtype factors (x * x in a variance or an RMS) is
+      summed by einsum without the product being written: one pass over the rows.
+    - any other row sum is einsum of its operand.
+
+    The folded equations must come just before the sum and be read by their successor
+    alone, so no equation in between can have reused their operands' buffers."""
+    made = {id(out): eqn for eqn in fn.eqns for out in eqn.outputs}
+    einsums, exp_sums, folded = {}, {}, set()
+
+    def only_next(eqn: Eqn, index: int) -> bool:  # eqn's output read by eqns[index] alone
+        return last.get(id(eqn.out)) == index and fn.eqns[index].inputs[0] is eqn.out
+
     for index, eqn in enumerate(fn.eqns):
         if not _row_sum(eqn):
             continue
         (x,) = eqn.inputs
-        einsums[id(eqn)] = (x,)
-        product = fn.eqns[index - 1] if index else None
+        before = fn.eqns[max(index - 2, 0) : index]
+        if len(before) == 2 and before[1].op is OPS["exp"] and before[0].op is OPS["subtract"]:
+            subtract, exp = before
+            shifted, top_kept = subtract.inputs
+            kept = made.get(id(top_kept))
+            peak = made.get(id(kept.inputs[0])) if kept and kept.op is OPS["reshape"] else None
+            if (
+                only_next(exp, index)
+                and only_next(subtract, index - 1)
+                and peak is not None
+                and peak.op is OPS["max"]
+                and peak.inputs[0] is shifted
+                and shifted.type == subtract.out.type
+                and tuple(peak.params["axis"]) == (shifted.type.ndim - 1,)
+                and top_kept.type.shape == (*shifted.type.shape[:-1], 1)
+            ):
+                exp_sums[id(eqn)] = (shifted, peak.out, top_kept, subtract.out)
+                folded.update({id(subtract), id(exp)})
+                continue
+        product = before[-1] if before else None
         if (
             product is not None
             and product.op is OPS["multiply"]
-            and product.out is x
-            and last.get(id(x)) == index
+            and only_next(product, index)
             and all(y.type == x.type for y in product.inputs)
         ):
             einsums[id(eqn)] = tuple(product.inputs)
             folded.add(id(product))
-    return einsums, folded
-
-
-def _exp_sums(fn: Function, folded: set) -> dict:
-    """{id of a row sum: (x, top, top_kept, shifted)} for each sum(exp(x - top_kept)) in
-    which top is max(x) over the last axis, top_kept its reshape with that axis kept, and
-    the shifted values and their exponentials are read by the next equation alone (the
-    subtract, exp and sum are consecutive). Their subtract and exp join `folded`: the sum
-    computes them (numpy_runtime.exp_sum_shifted)."""
-    made = {id(out): eqn for eqn in fn.eqns for out in eqn.outputs}
-    _, last = _origin_and_last_use(fn)
-    found = {}
-    for index, eqn in enumerate(fn.eqns[2:], start=2):
-        exp, subtract = fn.eqns[index - 1], fn.eqns[index - 2]
-        if not (
-            _row_sum(eqn)
-            and exp.op is OPS["exp"]
-            and eqn.inputs[0] is exp.out
-            and last.get(id(exp.out)) == index
-            and subtract.op is OPS["subtract"]
-            and exp.inputs[0] is subtract.out
-            and last.get(id(subtract.out)) == index - 1
-        ):
-            continue
-        x, top_kept = subtract.inputs
-        kept = made.get(id(top_kept))
-        top = kept.inputs[0] if kept is not None and kept.op is OPS["reshape"] else None
-        peak = made.get(id(top)) if top is not None else None
-        if (
-            peak is not None
-            and peak.op is OPS["max"]
-            and peak.inputs[0] is x
-            and x.type == subtract.out.type
-            and tuple(peak.params["axis"]) == (x.type.ndim - 1,)
-            and top_kept.type.shape == (*x.type.shape[:-1], 1)
-        ):
-            found[id(eqn)] = (x, top, top_kept, subtract.out)
-            folded.update({id(subtract), id(exp)})
-    return found
+        else:
+            einsums[id(eqn)] = (x,)
+    return einsums, exp_sums, folded
 
 
 def _writes_in_place(eqn: Eqn) -> bool:
@@ -162,9 +156,11 @@ class _Emitter:
         self.row = None  # in a block body: the row symbol, whose count `dim` reads whole
         # outside the blocks, fresh arrays come from the caching allocator (host numpy only)
         self.allocates = namespace.get("np") is np
-        # row sums as einsum (host numpy only): the products they sum, done inside einsum
-        self.einsums, self.folded = _einsum_sums(fn) if self.allocates else ({}, set())
-        self.exp_sums = _exp_sums(fn, self.folded) if self.allocates else {}
+        # row sums as einsum or exp_sum_shifted (host numpy only), with what they fold in
+        none: tuple = ({}, {}, set())
+        self.einsums, self.exp_sums, self.folded = (
+            _row_sums(fn, self.last) if self.allocates else none
+        )
 
     def name(self, value: Value) -> str:
         return self.names[id(value)]

@@ -21,7 +21,7 @@ from jitlib.errors import UnsupportedError
 from jitlib.numpy._core import astype, is_traced, promote, refuse
 from jitlib.numpy.numeric import vectorize
 from jitlib.numpy.reductions import reduction_axes
-from jitlib.numpy.ufunc_methods import _NO_VALUE, _empty, _fold, _front
+from jitlib.numpy.ufunc_methods import _NO_VALUE, _empty, _fold, _front, accumulated, on_pairs
 
 
 @dispatch.implements(np.frompyfunc)
@@ -29,7 +29,7 @@ class frompyfunc:
     """numpy's frompyfunc(func, nin, nout, identity=...): see the module docstring."""
 
     def __init__(self, func, /, nin, nout, *, identity=_NO_VALUE):
-        self.func, self.nin, self.nout, self.identity = func, int(nin), int(nout), identity
+        self.nin, self.nout, self.identity = int(nin), int(nout), identity
         options = {} if identity is _NO_VALUE else {"identity": identity}
         self.eager = np.frompyfunc(func, self.nin, self.nout, **options)
         self.mapped = vectorize(func)
@@ -52,7 +52,7 @@ class frompyfunc:
         if self.nin != 2 or self.nout != 1:
             raise ValueError(f"{method} only supported for binary functions")
 
-    def _identity(self, x, initial):
+    def _identity(self, initial):
         """The value an empty fold gives: `initial`, else the identity; numpy raises
         where there is neither."""
         value = self.identity if initial is _NO_VALUE else initial
@@ -78,7 +78,7 @@ class frompyfunc:
                 "axis may be specified"
             )
         moved = _front(x, axes)
-        identity = self._identity(x, initial) if _empty(moved, 0) else None
+        identity = self._identity(initial) if _empty(moved, 0) else None
         result = _fold(self.mapped, moved, initial, False, identity)
         if keepdims:
             result = np.reshape(result, [1 if i in axes else d for i, d in enumerate(x.shape)])
@@ -92,18 +92,14 @@ class frompyfunc:
         _, (x,), _ = promote(array)
         if dtype is not None:
             x = astype(x, dtype, f"{self.__name__}.accumulate")
-        axis = int(axis) % max(x.ndim, 1)
-        moved = np.moveaxis(x, axis, 0)
-        if _empty(moved, 0):
-            return np.moveaxis(moved, 0, axis)
-        return np.moveaxis(_fold(self.mapped, moved, _NO_VALUE, keep_all=True), 0, axis)
+        return accumulated(self.mapped, x, int(axis) % max(x.ndim, 1))
 
     def outer(self, a, b):
         self._binary("outer")
         if not is_traced((a, b)):
             return self.eager.outer(a, b)
         _, (a, b), _ = promote(a, b)
-        return self.mapped(np.reshape(a, (*a.shape, *[1] * b.ndim)), b)
+        return on_pairs(self.mapped, a, b)
 
     def at(self, *args, **kwargs):
         raise UnsupportedError(

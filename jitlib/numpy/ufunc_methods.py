@@ -143,18 +143,27 @@ def accumulate(ufunc, array, axis=0, dtype=None, out=None):
     axis = int(axis) % max(x.ndim, 1)
     if ufunc in _ACCUMULATIONS:
         return astype(_ACCUMULATIONS[ufunc](x, axis=axis, dtype=dtype), expected)
-    moved = np.moveaxis(astype(x, expected), axis, 0)
+    return accumulated(fn, astype(x, expected), axis)
+
+
+def accumulated(fn, x: Tracer, axis: int) -> Tracer:
+    """Every partial result of the left fold of fn along `axis` (accumulate's)."""
+    moved = np.moveaxis(x, axis, 0)
     if _empty(moved, 0):
         return np.moveaxis(moved, 0, axis)
     return np.moveaxis(_fold(fn, moved, _NO_VALUE, keep_all=True), 0, axis)
 
 
+def on_pairs(fn, a: Tracer, b: Tracer, **kwargs) -> Tracer:
+    """fn(a[i..., None...], b[None..., j...]): fn on every pair, by broadcasting (outer)."""
+    return fn(np.reshape(a, (*a.shape, *[1] * b.ndim)), b, **kwargs)
+
+
 @dispatch.implements("ufunc.outer")
 def outer(ufunc, a, b, **kwargs):
-    """a[i..., None...] op b[None..., j...]: the ufunc on every pair, by broadcasting."""
     fn = _binary_ufunc(ufunc, "outer")
     trace_, (a, b), _ = promote(a, b)
-    return fn(np.reshape(a, (*a.shape, *[1] * b.ndim)), b, **kwargs)
+    return on_pairs(fn, a, b, **kwargs)
 
 
 def _static_indices(ufunc, indices) -> list:
