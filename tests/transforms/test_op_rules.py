@@ -106,12 +106,18 @@ def _checkable(case, args) -> bool:
     )
 
 
-def _grad_params():
+def grad_params(shapes_per_case: int = SHAPES_PER_CASE) -> list:
+    """The (case, dtype, shapes) whose gradients the walk checks: the first `shapes_per_case`
+    shapes of each differentiable case."""
+    return list(_grad_params(shapes_per_case))
+
+
+def _grad_params(shapes_per_case: int):
     for case in CASES:
         dtype = _grad_dtype(case)
         if dtype is None:
             continue
-        for shapes in case.shapes[:SHAPES_PER_CASE]:
+        for shapes in case.shapes[:shapes_per_case]:
             if (case.name, shapes) in NOT_DIFFERENTIABLE or case.name in TIED_ON_PURPOSE:
                 continue
             with np.errstate(all="ignore"):
@@ -122,7 +128,7 @@ def _grad_params():
             yield pytest.param(case, dtype, shapes, id=f"{case.name}-{dims}")
 
 
-GRAD_CASES = list(_grad_params())
+GRAD_CASES = grad_params()
 
 
 def _scalarized(case, args, positions, cts):
@@ -200,9 +206,16 @@ def _axes(variant: str, args) -> tuple | None:
     return (None,) + tuple(0 for _ in args[1:])
 
 
-def _vmap_params():
+def vmap_params(shapes_per_case: int = SHAPES_PER_CASE) -> list:
+    """The (case, shapes, in_axes variant) the vmap walk checks: the first `shapes_per_case`
+    shapes of each case, batched on axis 0, on axis 1, and (two or more arguments) with the
+    first argument unbatched."""
+    return list(_vmap_params(shapes_per_case))
+
+
+def _vmap_params(shapes_per_case: int):
     for case in CASES:
-        for shapes in case.shapes[:SHAPES_PER_CASE]:
+        for shapes in case.shapes[:shapes_per_case]:
             dims = ",".join("x".join(map(str, s)) or "()" for s in shapes)
             for variant in ("0", "1", "none"):
                 if variant == "none" and len(shapes) < 2:
@@ -219,7 +232,7 @@ def _redrawn(rng, case, a, position: int):
     return np.asarray(rng.permutation(a.ravel()).reshape(a.shape), a.dtype)
 
 
-@pytest.mark.parametrize("case, shapes, variant", list(_vmap_params()))
+@pytest.mark.parametrize("case, shapes, variant", vmap_params())
 def test_vmap_matches_loop_and_stack(case, shapes, variant):
     dtype = case.dtypes[0]
     examples = [make_args(case, dtype, shapes) for _ in range(BATCH)]
