@@ -40,7 +40,17 @@ def _matmul_vjp(e, cts, primals, outs):
     # over the batch dims that broadcasting stretched
     (ct,), (x, y) = cts, primals
     ct_x = e.sum_to(e.matmul(ct, matrix.mT(e, y)), x.type) if rules.is_float(x.type.dtype) else None
-    ct_y = e.sum_to(e.matmul(matrix.mT(e, x), ct), y.type) if rules.is_float(y.type.dtype) else None
+    if not rules.is_float(y.type.dtype):
+        ct_y = None
+    elif y.type.ndim == 2 < x.type.ndim:
+        # a stack of x's times one y (a layer's weights): the batch dims fold into the rows,
+        # x^T @ ct as one (k, B*m) @ (B*m, n) product instead of B products and their sum
+        rows = shapes.size(x.type.shape[:-1])
+        flat_x = e.reshaped(x, (rows, x.type.shape[-1]))
+        flat_ct = e.reshaped(ct, (rows, ct.type.shape[-1]))
+        ct_y = e.cast(e.matmul(matrix.mT(e, flat_x), flat_ct), y.type.dtype)
+    else:
+        ct_y = e.sum_to(e.matmul(matrix.mT(e, x), ct), y.type)
     return ct_x, ct_y
 
 

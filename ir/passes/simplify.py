@@ -84,6 +84,26 @@ def _negation(eqn: Eqn, rewriter: Rewriter):
 
 
 def _sum(eqn: Eqn, rewriter: Rewriter):
+    return _sum_of_ones(eqn, rewriter) or _sum_of_negation(eqn, rewriter)
+
+
+def _sum_of_ones(eqn: Eqn, rewriter: Rewriter):
+    """A sum over axes that all have size 1 adds one element to the sum's start, 0: a
+    reshape, plus 0.0 for floats (which turns -0.0 into 0.0, as numpy's sum does). The
+    gradient of take_along_axis sums its one-hot over the gathered axis of size 1, and a
+    sum over a trailing axis of size 1 is numpy's slowest loop."""
+    (x,) = eqn.inputs
+    axes = eqn.params["axis"]
+    if x.type.dtype != eqn.out.type.dtype or not all(shapes.is_one(x.type.shape[a]) for a in axes):
+        return None
+    out = rewriter.bind(OPS["reshape"], x, shape=eqn.out.type.shape, source=eqn.source)
+    if not dtypes.is_float(x.type.dtype):
+        return out
+    zero = rewriter.bind(OPS["constant"], value=0.0, dtype=x.type.dtype, source=eqn.source)
+    return rewriter.bind(OPS["add"], out, zero, source=eqn.source)
+
+
+def _sum_of_negation(eqn: Eqn, rewriter: Rewriter):
     """sum(-x) -> -sum(x): the negation moves to the smaller result. Exact for floats (the
     same additions, each rounded symmetrically); integers may widen in the sum, where -x
     would have wrapped first, so they are left alone."""
@@ -309,6 +329,20 @@ def _outer_matmul(eqn: Eqn, rewriter: Rewriter):
     return out if _keeps_type(eqn, out) else None
 
 
+def _folded_rows(eqn: Eqn, rewriter: Rewriter):
+    """A stack of matrices times one matrix, (.., m, k) @ (k, n), is one product with the
+    stack folded into the rows, (B*m, k) @ (k, n): numpy runs a stack as one small BLAS call
+    per matrix (a layer applied to (batch, seq, width) activations, and its gradient
+    ct @ w^T), 1.3-2x slower than the one call at a transformer's sizes."""
+    x, y = eqn.inputs
+    if y.type.ndim != 2 or x.type.ndim <= 2:
+        return None
+    rows = shapes.size(x.type.shape[:-1])
+    flat = rewriter.bind(OPS["reshape"], x, shape=(rows, x.type.shape[-1]), source=eqn.source)
+    out = rewriter.bind(OPS["matmul"], flat, y, source=eqn.source)
+    return rewriter.bind(OPS["reshape"], out, shape=eqn.out.type.shape, source=eqn.source)
+
+
 RULES = {
     OPS["add"]: _either(_identity(0, _additive_zero), _identity(1, _additive_zero), _doubling),
     OPS["subtract"]: _identity(1, _subtracted_zero),
@@ -327,7 +361,7 @@ RULES = {
     OPS["select"]: _select,
     OPS["logical_and"]: _logical(absorbing=False),
     OPS["logical_or"]: _logical(absorbing=True),
-    OPS["matmul"]: _outer_matmul,
+    OPS["matmul"]: _either(_outer_matmul, _folded_rows),
     OPS["sum"]: _sum,
     OPS["stop_gradient"]: _stop_gradient,
 }

@@ -516,3 +516,78 @@ def test_grad_of_a_square_drops_its_zero_guard():
     lowered = jl.jit(jl.grad(lambda x, y: ((x - y) ** 2).sum())).lower(np.ones(4), np.ones(4))
     names = [e.op.name for e in lowered.ir.eqns]
     assert "select" not in names and "logical_and" not in names and "equal" not in names
+
+
+def _matmul_operand_ranks(lowered) -> list:
+    return [
+        tuple(x.type.ndim for x in e.inputs) for e in lowered.ir.eqns if e.op.name == "matmul"
+    ]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
+def test_a_stack_of_matrices_times_one_matrix_is_one_product(backend):
+    """(batch, seq, k) @ (k, n), a layer applied to a batch of sequences, is one
+    (batch*seq, k) @ (k, n) product: numpy runs a stack as one BLAS call per matrix."""
+    x, w = rand((2, 3, 4)), rand((4, 5), seed=1)
+    f = jl.jit(lambda x, w: np.tanh(x @ w), backend=backend)
+    assert _matmul_operand_ranks(f.lower(x, w)) == [(2, 2)]
+    np.testing.assert_allclose(f(x, w), np.tanh(x @ w), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "triton"])
+def test_gradient_of_a_layer_over_a_stack_is_one_product_per_operand(backend):
+    """Named regression: the weight gradient of (batch, seq, k) @ (k, n) was a stack of
+    x_b^T @ ct_b products and a sum over the batch; it is one x^T @ ct over all rows, and
+    the input gradient ct @ w^T one product too. Both against the float64 gradient."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))
+
+    def loss(w, x):
+        return np.tanh(x @ w).sum()
+
+    grads = jl.jit(jl.grad(loss, argnums=(0, 1)), backend=backend)
+    lowered = grads.lower(w, x)
+    assert set(_matmul_operand_ranks(lowered)) == {(2, 2)}
+    assert not [e for e in lowered.ir.eqns if e.op.name == "sum"]
+    ct = 1.0 - np.tanh(x @ w) ** 2
+    want_w = np.einsum("bsk,bsn->kn", x, ct)
+    want_x = ct @ w.T
+    got_w, got_x = grads(w, x)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-10)
+    np.testing.assert_allclose(got_x, want_x, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("axis", [(0,), (0, 2), (2,)])
+def test_a_sum_over_axes_of_size_one_adds_nothing_up(dtype, axis):
+    """A sum whose axes all have size 1 is a reshape (plus 0.0 for floats: numpy's sum
+    starts at 0, so -0.0 comes out 0.0): no sum is left, and the values, -0.0 included,
+    are numpy's."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((1, 3, 1)) * 10).astype(dtype)
+    if dtype.startswith("float"):
+        x[0, 0, 0] = -0.0
+    f = jl.jit(lambda x: x.sum(axis=axis))
+    assert "sum" not in [e.op.name for e in f.lower(x).ir.eqns]
+    got, want = f(x), x.sum(axis=axis)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_gradient_of_take_along_axis_sums_no_axis_of_size_one():
+    """Named regression: the gradient of a cross-entropy's take_along_axis summed its one-hot
+    over the gathered axis of size 1, an einsum over a trailing axis of one element."""
+    rng = np.random.default_rng(6)
+    logits, labels = rng.standard_normal((4, 5)), rng.integers(0, 5, 4)
+
+    def loss(logits):
+        return -np.take_along_axis(logits, labels[:, None], axis=-1).mean()
+
+    g = jl.jit(jl.grad(loss))
+    for e in g.lower(logits).ir.eqns:
+        if e.op.name == "sum":
+            assert not all(e.inputs[0].type.shape[a] == 1 for a in e.params["axis"])
+    want = np.zeros_like(logits)
+    want[np.arange(4), labels] = -1 / 4
+    np.testing.assert_allclose(g(logits), want)
